@@ -1,0 +1,30 @@
+// Splitting a loop over the OpenMP threads (two on this machine).
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace tg {
+
+// Calls body(begin, end) on contiguous pieces of [0, n), one per thread, when
+// n is above `grain` (smaller loops run on the calling thread: starting
+// threads costs about a microsecond).
+template <class Body>
+void parallel_for(std::int64_t n, std::int64_t grain, Body&& body) {
+  if (n <= grain || omp_get_max_threads() == 1 || omp_in_parallel()) {
+    if (n > 0) body(std::int64_t{0}, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const std::int64_t threads = omp_get_num_threads();
+    const std::int64_t piece = (n + threads - 1) / threads;
+    const std::int64_t begin = omp_get_thread_num() * piece;
+    const std::int64_t end = std::min(n, begin + piece);
+    if (begin < end) body(begin, end);
+  }
+}
+
+}  // namespace tg

@@ -1,0 +1,40 @@
+#include "graph/parameter.h"
+
+#include <fmt/format.h>
+
+#include "graph/errors.h"
+
+namespace tg {
+
+Parameter::Parameter(std::string name, Tensor value) {
+  if (!value.defined()) {
+    throw ArgumentError(fmt::format("Parameter '{}': the value is undefined", name));
+  }
+  Tensor grad = Tensor::zeros(value.shape(), value.dtype());
+  state_ = std::make_shared<State>(State{std::move(name), std::move(value), std::move(grad)});
+}
+
+Parameter::State& Parameter::state() const {
+  if (!state_) throw ArgumentError("Parameter: this handle is undefined (default-constructed)");
+  return *state_;
+}
+
+const std::string& Parameter::name() const { return state().name; }
+
+Tensor& Parameter::value() const { return state().value; }
+
+Tensor& Parameter::grad() const { return state().grad; }
+
+void Parameter::zero_grad() const { state().grad.fill_(0.0); }
+
+void Parameter::accumulate_grad(const Tensor& g) const {
+  State& s = state();
+  if (g.shape() != s.value.shape() || g.dtype() != s.value.dtype()) {
+    throw ArgumentError(fmt::format(
+        "Parameter '{}': gradient {} {} does not match the value {} {}", s.name,
+        name_of(g.dtype()), g.shape().str(), name_of(s.value.dtype()), s.value.shape().str()));
+  }
+  s.grad.add_(g);
+}
+
+}  // namespace tg

@@ -1,0 +1,43 @@
+// Parameter: a named trainable tensor and its gradient. It outlives tapes:
+// each tape that uses it adds its gradient into grad(); optimizers read grad()
+// and update value() in place. A Parameter is a handle: copies share the same
+// value and gradient.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "graph/tensor.h"
+
+namespace tg {
+
+class Parameter {
+ public:
+  Parameter() = default;  // undefined
+  Parameter(std::string name, Tensor value);
+
+  bool defined() const { return state_ != nullptr; }
+  const std::string& name() const;
+  Tensor& value() const;
+  Tensor& grad() const;  // same shape and dtype as value(), zero at first
+  void zero_grad() const;
+  // grad += g (what Tape::backward does for every parameter it reached).
+  void accumulate_grad(const Tensor& g) const;
+
+  // True when both handles refer to the same parameter.
+  bool same_as(const Parameter& other) const { return state_ == other.state_; }
+  // Identifies the parameter (not its value): equal for all copies of a handle.
+  const void* key() const { return state_.get(); }
+
+ private:
+  struct State {
+    std::string name;
+    Tensor value;
+    Tensor grad;
+  };
+  State& state() const;
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace tg

@@ -1,0 +1,36 @@
+// An explicit, seedable random generator (xoshiro256**, seeded through
+// splitmix64). Every random draw in tapegrad goes through one of these, so a
+// seed fixes a run, and the state can be saved in a checkpoint.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace tg {
+
+class Rng {
+ public:
+  // Everything needed to continue the exact same sequence.
+  struct State {
+    std::array<std::uint64_t, 4> words{};
+    bool has_spare_normal = false;
+    double spare_normal = 0.0;
+    bool operator==(const State& other) const;
+  };
+
+  explicit Rng(std::uint64_t seed = 0);
+
+  std::uint64_t next_u64();
+  double uniform();                            // [0, 1)
+  double uniform(double low, double high);     // [low, high)
+  double normal();                             // N(0, 1), Box-Muller
+  std::uint64_t below(std::uint64_t bound);    // uniform integer in [0, bound), unbiased
+
+  State state() const { return state_; }
+  void set_state(const State& state) { state_ = state; }
+
+ private:
+  State state_;
+};
+
+}  // namespace tg
