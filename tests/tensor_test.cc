@@ -1,0 +1,154 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "graph/errors.h"
+#include "graph/format.h"
+#include "graph/rng.h"
+#include "graph/tensor.h"
+
+using namespace tg;
+
+TEST_CASE("Shape: rank, numel, printing and bad dimensions") {
+  const Shape s{2, 3, 4, 5};
+  CHECK(s.rank() == 4);
+  CHECK(s.numel() == 120);
+  CHECK(s.numel_after_first() == 60);
+  CHECK(s.str() == "(2,3,4,5)");
+  CHECK(Shape{}.str() == "()");
+  CHECK(Shape{}.numel() == 1);
+  CHECK(Shape{2, 3} != Shape{3, 2});
+  CHECK_THROWS_AS(Shape({2, -1}), std::invalid_argument);
+  CHECK_THROWS_AS(Shape({1, 1, 1, 1, 1, 1, 1}), std::invalid_argument);
+}
+
+TEST_CASE("Tensor constructors fill the right values in both dtypes") {
+  for (DType dtype : {DType::f32, DType::f64}) {
+    CAPTURE(name_of(dtype));
+    const Tensor z = Tensor::zeros({2, 3}, dtype);
+    CHECK(z.dtype() == dtype);
+    CHECK(z.numel() == 6);
+    CHECK(z.to_vector() == std::vector<double>(6, 0.0));
+    CHECK(Tensor::ones({4}, dtype).to_vector() == std::vector<double>(4, 1.0));
+    CHECK(Tensor::full({2, 2}, 2.5, dtype).to_vector() == std::vector<double>(4, 2.5));
+    const Tensor v = Tensor::from_values({2, 2}, {1, 2, 3, 4}, dtype);
+    CHECK(v.to_vector() == std::vector<double>{1, 2, 3, 4});
+  }
+  CHECK_THROWS_AS(Tensor::from_values({2, 2}, {1, 2, 3}), ArgumentError);
+}
+
+TEST_CASE("Tensor storage is 64-byte aligned") {
+  for (int n : {1, 3, 17, 1000}) {
+    const Tensor t = Tensor::empty({n});
+    CHECK(reinterpret_cast<std::uintptr_t>(t.raw_data()) % 64 == 0);
+  }
+}
+
+TEST_CASE("Element access is bounds-checked and row-major") {
+  Tensor t = Tensor::from_values({2, 3}, {0, 1, 2, 3, 4, 5}, DType::f64);
+  CHECK(t.at<double>(1, 2) == 5.0);
+  CHECK(t.at<double>(0, 1) == 1.0);
+  t.at<double>(1, 0) = 9.0;
+  CHECK(t.to_vector()[3] == 9.0);
+  CHECK_THROWS_AS(t.at<double>(2, 0), ArgumentError);
+  CHECK_THROWS_AS(t.at<double>(0, -1), ArgumentError);
+  CHECK_THROWS_AS(t.at<double>(0), ArgumentError);
+  CHECK_THROWS_AS(t.at<float>(0, 0), ArgumentError);  // wrong dtype
+  CHECK(Tensor::full({}, 3.0).item() == 3.0);
+  CHECK_THROWS_AS(t.item(), ArgumentError);
+}
+
+TEST_CASE("reshape shares storage; clone copies") {
+  Tensor t = Tensor::from_values({2, 6}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  Tensor r = t.reshape({3, -1});
+  CHECK(r.shape() == Shape{3, 4});
+  CHECK(r.shares_storage_with(t));
+  r.at<float>(0, 0) = 42.0f;
+  CHECK(t.at<float>(0, 0) == 42.0f);
+  Tensor c = t.clone();
+  CHECK_FALSE(c.shares_storage_with(t));
+  c.at<float>(0, 0) = 1.0f;
+  CHECK(t.at<float>(0, 0) == 42.0f);
+  CHECK_THROWS_AS(t.reshape({5, -1}), ArgumentError);
+  CHECK_THROWS_AS(t.reshape({-1, -1}), ArgumentError);
+  CHECK_THROWS_AS(t.reshape(Shape{13}), ArgumentError);
+}
+
+TEST_CASE("unique_storage tells whether a tensor is shared") {
+  Tensor t = Tensor::zeros({3});
+  CHECK(t.unique_storage());
+  {
+    Tensor view = t.reshape({1, 3});
+    CHECK_FALSE(t.unique_storage());
+  }
+  CHECK(t.unique_storage());
+}
+
+TEST_CASE("dtype conversion and in-place updates") {
+  const Tensor a = Tensor::from_values({3}, {1.5, -2.0, 0.25}, DType::f32);
+  const Tensor b = a.to(DType::f64);
+  CHECK(b.dtype() == DType::f64);
+  CHECK(b.to_vector() == a.to_vector());
+  Tensor c = b.clone();
+  c.add_(b, 2.0);
+  CHECK(c.to_vector() == std::vector<double>{4.5, -6.0, 0.75});
+  c.scale_(2.0);
+  CHECK(c.to_vector() == std::vector<double>{9.0, -12.0, 1.5});
+  c.fill_(1.0);
+  CHECK(c.to_vector() == std::vector<double>{1.0, 1.0, 1.0});
+  CHECK_THROWS_AS(c.add_(a), ArgumentError);  // dtype differs
+  CHECK_THROWS_AS(c.copy_(Tensor::zeros({4}, DType::f64)), ArgumentError);
+}
+
+TEST_CASE("Random tensors are reproducible from a seed and have the asked moments") {
+  Rng r1(7), r2(7), r3(8);
+  const Tensor a = Tensor::randn({10000}, r1, DType::f64, 2.0, 3.0);
+  const Tensor b = Tensor::randn({10000}, r2, DType::f64, 2.0, 3.0);
+  const Tensor c = Tensor::randn({10000}, r3, DType::f64, 2.0, 3.0);
+  CHECK(a.to_vector() == b.to_vector());
+  CHECK(a.to_vector() != c.to_vector());
+  double mean = 0, sq = 0;
+  for (double v : a.to_vector()) mean += v;
+  mean /= 10000;
+  for (double v : a.to_vector()) sq += (v - mean) * (v - mean);
+  CHECK(mean == doctest::Approx(2.0).epsilon(0.05));
+  CHECK(std::sqrt(sq / 10000) == doctest::Approx(3.0).epsilon(0.05));
+  Rng r4(1);
+  const Tensor u = Tensor::uniform({1000}, r4, -1.0, 1.0);
+  for (double v : u.to_vector()) {
+    CHECK(v >= -1.0);
+    CHECK(v < 1.0);
+  }
+}
+
+TEST_CASE("Rng state round-trips and below() stays in range") {
+  Rng rng(123);
+  rng.normal();  // leaves a spare normal in the state
+  const Rng::State saved = rng.state();
+  const double next = rng.normal();
+  const std::uint64_t next_int = rng.below(10);
+  Rng other(0);
+  other.set_state(saved);
+  CHECK(other.normal() == next);
+  CHECK(other.below(10) == next_int);
+  for (int i = 0; i < 1000; ++i) CHECK(rng.below(7) < 7);
+}
+
+TEST_CASE("Printing with fmt") {
+  const Tensor t = Tensor::from_values({2, 2}, {1, 2, 3, 4});
+  CHECK(fmt::format("{}", t) == "tensor(float32, (2,2),\n[[1, 2],\n [3, 4]])");
+  CHECK(fmt::format("{}", Tensor::full({}, 0.5, DType::f64)) == "tensor(float64, (), 0.5)");
+  const std::string long_row = fmt::format("{}", Tensor::zeros({20}));
+  CHECK(long_row.find("...") != std::string::npos);
+  CHECK(fmt::format("{}", Shape{2, 3}) == "(2,3)");
+}
+
+TEST_CASE("first_non_finite finds NaN and infinity") {
+  Tensor t = Tensor::zeros({5}, DType::f64);
+  CHECK(first_non_finite(t) == -1);
+  t.at<double>(3) = std::numeric_limits<double>::infinity();
+  CHECK(first_non_finite(t) == 3);
+  t.at<double>(1) = std::nan("");
+  CHECK(first_non_finite(t) == 1);
+}
