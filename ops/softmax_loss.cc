@@ -52,13 +52,7 @@ LossAndGrad softmax_loss_kernel(const Tensor& scores, const Labels& labels) {
 
 Var softmax_loss(const Var& scores, const Labels& labels) {
   Op op(kOp, {scores});
-  auto [loss, dscores] = softmax_loss_kernel(op.input(0), labels);
-  Tensor out = Tensor::full({}, loss, op.input(0).dtype());
-  return op.finish(std::move(out), [dscores = std::move(dscores)](const Tensor& dout,
-                                                                  InputGrads& grads) {
-    const double upstream = dout.item();
-    grads.add(0, upstream == 1.0 ? dscores : dscores.clone().scale_(upstream));
-  });
+  return finish_loss(op, softmax_loss_kernel(op.input(0), labels));
 }
 
 }  // namespace tg

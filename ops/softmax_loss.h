@@ -5,13 +5,9 @@
 #include "graph/labels.h"
 #include "graph/tape.h"
 #include "graph/tensor.h"
+#include "ops/loss.h"
 
 namespace tg {
-
-struct LossAndGrad {
-  double loss;     // mean over the N examples
-  Tensor dscores;  // d loss / d scores, shape (N, C)
-};
 
 // The seed's softmax_loss(x, y) -> (loss, dx).
 LossAndGrad softmax_loss_kernel(const Tensor& scores, const Labels& labels);

@@ -1,0 +1,68 @@
+#include "ops/dropout.h"
+
+#include <cmath>
+
+#include "graph/checks.h"
+#include "graph/eigen.h"
+#include "graph/op.h"
+
+namespace tg {
+namespace {
+
+constexpr const char* kOp = "dropout";
+
+// Fills mask with 1 / keep_prob (kept) or 0, one 32-bit uniform per element:
+// kept when it falls below keep_prob * 2^32.
+template <class T>
+void fill_mask(T* mask, std::int64_t n, double keep_prob, Rng& rng) {
+  const auto threshold = static_cast<std::uint64_t>(std::ldexp(keep_prob, 32));
+  const T kept = static_cast<T>(1.0 / keep_prob);
+  std::int64_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    const std::uint64_t bits = rng.next_u64();
+    mask[i] = (bits & 0xffffffffu) < threshold ? kept : T(0);
+    mask[i + 1] = (bits >> 32) < threshold ? kept : T(0);
+  }
+  if (i < n) mask[i] = (rng.next_u64() & 0xffffffffu) < threshold ? kept : T(0);
+}
+
+}  // namespace
+
+DropoutForward dropout_forward(const Tensor& x, const DropoutParams& params, Rng& rng) {
+  check_min_rank(kOp, "x", x, 0);
+  if (!(params.keep_prob > 0.0 && params.keep_prob <= 1.0)) {
+    fail(kOp, "keep_prob must be in (0, 1], got {}", params.keep_prob);
+  }
+  if (params.mode == Mode::test) return {x, {}};
+  Tensor mask = Tensor::empty(x.shape(), x.dtype());
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  dispatch(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    fill_mask(mask.data<T>(), x.numel(), params.keep_prob, rng);
+    as_array<T>(out) = as_array<T>(x) * as_array<T>(mask);
+  });
+  return {std::move(out), {std::move(mask)}};
+}
+
+Tensor dropout_backward(const Tensor& dout, const DropoutCache& cache) {
+  if (!cache.mask.defined()) return dout;
+  check_shape("dropout backward", "dout", dout, cache.mask.shape());
+  check_same_dtype("dropout backward", "dout", dout, "x", cache.mask);
+  Tensor dx = Tensor::empty(dout.shape(), dout.dtype());
+  dispatch(dout.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    as_array<T>(dx) = as_array<T>(dout) * as_array<T>(cache.mask);
+  });
+  return dx;
+}
+
+Var dropout(const Var& x, const DropoutParams& params, Rng& rng) {
+  Op op(kOp, {x});
+  auto [out, cache] = dropout_forward(op.input(0), params, rng);
+  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
+                                                              InputGrads& grads) {
+    grads.add(0, dropout_backward(dout, cache));
+  });
+}
+
+}  // namespace tg

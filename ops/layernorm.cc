@@ -1,0 +1,49 @@
+#include "ops/layernorm.h"
+
+#include "graph/checks.h"
+#include "graph/op.h"
+#include "ops/groupnorm.h"
+
+namespace tg {
+namespace {
+
+constexpr const char* kOp = "layernorm";
+
+}  // namespace
+
+NormForward layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                              double eps) {
+  check_rank(kOp, "x", x, 2);
+  const std::int64_t features = x.dim(1);
+  check_vector(kOp, "gamma", gamma, features);
+  check_vector(kOp, "beta", beta, features);
+  check_same_dtype(kOp, "x", x, "gamma", gamma);
+  check_same_dtype(kOp, "x", x, "beta", beta);
+  if (!(eps > 0)) fail(kOp, "eps must be positive, got {}", eps);
+  NormForward result = spatial_groupnorm_forward(x.reshape({x.dim(0), features, 1, 1}), gamma,
+                                                 beta, GroupNormParams{1, eps});
+  result.out = result.out.reshape(x.shape());
+  return result;
+}
+
+NormGrads layernorm_backward(const Tensor& dout, const NormCache& cache) {
+  const Shape& x4 = cache.x.shape();
+  check_shape("layernorm backward", "dout", dout, {x4[0], x4[1]});
+  NormGrads grads = spatial_groupnorm_backward(dout.reshape(x4), cache);
+  grads.dx = grads.dx.reshape(dout.shape());
+  return grads;
+}
+
+Var layernorm(const Var& x, const Var& gamma, const Var& beta, double eps) {
+  Op op(kOp, {x, gamma, beta});
+  auto [out, cache] = layernorm_forward(op.input(0), op.input(1), op.input(2), eps);
+  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
+                                                              InputGrads& grads) {
+    NormGrads g = layernorm_backward(dout, cache);
+    grads.add(0, std::move(g.dx));
+    grads.add(1, std::move(g.dgamma));
+    grads.add(2, std::move(g.dbeta));
+  });
+}
+
+}  // namespace tg

@@ -1,0 +1,23 @@
+// The reference max pooling: direct loops over windows, written for clarity.
+// Backward finds each window's maximum again and routes the gradient there.
+#pragma once
+
+#include "ops/pool2d.h"
+#include "graph/tensor.h"
+
+namespace tg {
+
+struct MaxPool2dNaiveCache {
+  Tensor x;
+  Pool2dParams params;
+};
+
+struct MaxPool2dNaiveForward {
+  Tensor out;
+  MaxPool2dNaiveCache cache;
+};
+
+MaxPool2dNaiveForward max_pool2d_forward_naive(const Tensor& x, const Pool2dParams& params);
+Tensor max_pool2d_backward_naive(const Tensor& dout, const MaxPool2dNaiveCache& cache);
+
+}  // namespace tg

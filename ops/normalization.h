@@ -1,0 +1,34 @@
+// Types shared by the normalization layers (batch, spatial batch, layer and
+// group norm): each normalises x over some set of elements to zero mean and
+// unit variance, x_hat = (x - mean) / sqrt(var + eps), then applies a
+// per-channel affine map gamma * x_hat + beta.
+#pragma once
+
+#include <vector>
+
+#include "graph/tensor.h"
+
+namespace tg {
+
+struct NormCache {
+  Tensor x;      // the input as the kernel saw it: (N, C, H, W), or (N, D, 1, 1)
+  Tensor gamma;  // (C)
+  // One entry per normalised set (per channel for batch norm, per (n, group)
+  // for group norm): the mean and 1 / sqrt(var + eps) that were used.
+  std::vector<double> mean;
+  std::vector<double> inv_std;
+  bool batch_statistics = true;  // false: batch norm in test mode (constants)
+};
+
+struct NormForward {
+  Tensor out;
+  NormCache cache;
+};
+
+struct NormGrads {
+  Tensor dx;
+  Tensor dgamma;
+  Tensor dbeta;
+};
+
+}  // namespace tg

@@ -1,0 +1,37 @@
+// Spatial batch normalization (the seed's spatial_batchnorm_forward/backward):
+// x (N, C, H, W), statistics per channel over N, H and W, i.e. batch norm of
+// the (N*H*W, C) matrix, computed in place on NCHW without transposing.
+// Batch norm of (N, D) is this op on the (N, D, 1, 1) view (ops/batchnorm.h).
+#pragma once
+
+#include "graph/tape.h"
+#include "graph/tensor.h"
+#include "ops/mode.h"
+#include "ops/normalization.h"
+
+namespace tg {
+
+// The seed's bn_param: mode, eps, momentum and the running statistics, which
+// training-mode calls update: running = momentum * running + (1 - momentum) * batch
+// (biased batch variance). Undefined running tensors start as mean 0, var 1.
+struct BatchNormState {
+  Mode mode = Mode::train;
+  double eps = 1e-5;
+  double momentum = 0.9;
+  Tensor running_mean;  // (C)
+  Tensor running_var;   // (C)
+};
+
+// Throws ArgumentError naming `op` unless eps > 0, momentum is in [0, 1] and
+// the running statistics are undefined or of shape (channels) and this dtype.
+void check_batchnorm_state(const char* op, const BatchNormState& state, std::int64_t channels,
+                           DType dtype);
+
+NormForward spatial_batchnorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                      BatchNormState& state);
+NormGrads spatial_batchnorm_backward(const Tensor& dout, const NormCache& cache);
+
+// Tape op.
+Var spatial_batchnorm(const Var& x, const Var& gamma, const Var& beta, BatchNormState& state);
+
+}  // namespace tg
