@@ -29,10 +29,13 @@ void check_options(const TrainAndTest& data, const PreprocessOptions& options) {
                                     std::pair{"num_test", options.num_test}}) {
     if (count <= 0) fail(kOp, "{} must be positive, got {}", name, count);
   }
-  if (options.num_training + options.num_validation > data.train.size()) {
+  // Both counts are positive: neither this test nor the unsigned sum can overflow.
+  if (options.num_validation > data.train.size() - options.num_training) {
     fail(kOp, "num_training + num_validation is {} + {} = {}, more than the {} training examples",
          options.num_training, options.num_validation,
-         options.num_training + options.num_validation, data.train.size());
+         static_cast<std::uint64_t>(options.num_training) +
+             static_cast<std::uint64_t>(options.num_validation),
+         data.train.size());
   }
   if (options.num_test > data.test.size()) {
     fail(kOp, "num_test is {}, more than the {} test examples", options.num_test, data.test.size());

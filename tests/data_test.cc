@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "data/batch.h"
 #include "data/byte_reader.h"
@@ -331,6 +332,11 @@ TEST_CASE("preprocess: option errors name the option and the numbers") {
   CHECK_THROWS_WITH_AS(preprocess(data, with(8, 3, 1, 1)),
                        Contains("preprocess: num_training + num_validation is 8 + 3 = 11, more "
                                 "than the 10 training examples"),
+                       ArgumentError);
+  const std::int64_t huge = std::numeric_limits<std::int64_t>::max();
+  CHECK_THROWS_WITH_AS(preprocess(data, with(huge, huge, 1, 1)),
+                       Contains("is 9223372036854775807 + 9223372036854775807 = "
+                                "18446744073709551614, more than the 10 training examples"),
                        ArgumentError);
   CHECK_THROWS_WITH_AS(preprocess(data, with(8, 2, 7, 1)),
                        Contains("preprocess: num_test is 7, more than the 6 test examples"),
