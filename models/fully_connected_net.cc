@@ -1,0 +1,95 @@
+#include "models/fully_connected_net.h"
+
+#include <fmt/format.h>
+
+#include "graph/errors.h"
+#include "ops/batchnorm.h"
+#include "ops/dropout.h"
+#include "ops/layernorm.h"
+#include "ops/linear.h"
+#include "ops/relu.h"
+
+namespace tg {
+namespace {
+
+constexpr const char* kName = "FullyConnectedNet";
+
+void check_options(const FullyConnectedNetOptions& o) {
+  const auto fail = [](const std::string& message) {
+    throw ArgumentError(fmt::format("{}: {}", kName, message));
+  };
+  if (o.input_dim < 1) fail(fmt::format("input_dim must be positive, got {}", o.input_dim));
+  if (o.num_classes < 2) fail(fmt::format("num_classes must be at least 2, got {}", o.num_classes));
+  for (std::size_t i = 0; i < o.hidden_dims.size(); ++i) {
+    if (o.hidden_dims[i] < 1) {
+      fail(fmt::format("hidden_dims[{}] must be positive, got {}", i, o.hidden_dims[i]));
+    }
+  }
+  if (!(o.keep_prob > 0 && o.keep_prob <= 1)) {
+    fail(fmt::format("keep_prob must be in (0, 1], got {}", o.keep_prob));
+  }
+  check_weight_init(kName, o.init);
+}
+
+}  // namespace
+
+FullyConnectedNet::FullyConnectedNet(const FullyConnectedNetOptions& options) : options_(options) {
+  check_options(options_);
+  set_dtype(options_.dtype);
+  set_reg(options_.reg);
+  seed_rng(options_.seed);
+  Rng init_rng(options_.seed);
+
+  std::vector<std::int64_t> dims = {options_.input_dim};
+  dims.insert(dims.end(), options_.hidden_dims.begin(), options_.hidden_dims.end());
+  dims.push_back(options_.num_classes);
+  // Buffers are registered by address: size the vector once.
+  layers_.resize(dims.size() - 1);
+  for (std::size_t i = 0; i + 1 < dims.size(); ++i) {
+    Layer& layer = layers_[i];
+    const std::string k = std::to_string(i + 1);
+    layer.w = add_parameter(
+        "W" + k, init_weight({dims[i], dims[i + 1]}, dims[i], options_.init, dtype(), init_rng),
+        /*regularized=*/true);
+    layer.b = add_parameter("b" + k, Tensor::zeros({dims[i + 1]}, dtype()));
+    const bool hidden = i + 2 < dims.size();
+    if (hidden && options_.normalization != Normalization::none) {
+      layer.gamma = add_parameter("gamma" + k, Tensor::ones({dims[i + 1]}, dtype()));
+      layer.beta = add_parameter("beta" + k, Tensor::zeros({dims[i + 1]}, dtype()));
+    }
+    if (hidden && options_.normalization == Normalization::batchnorm) {
+      layer.bn.running_mean = Tensor::zeros({dims[i + 1]}, dtype());
+      layer.bn.running_var = Tensor::ones({dims[i + 1]}, dtype());
+      add_buffer("bn" + k + ".running_mean", layer.bn.running_mean);
+      add_buffer("bn" + k + ".running_var", layer.bn.running_var);
+    }
+  }
+}
+
+Var FullyConnectedNet::forward(const Var& x) {
+  const std::int64_t features = x.value().shape().numel_after_first();
+  if (x.value().rank() < 2 || features != options_.input_dim) {
+    throw ArgumentError(fmt::format("{}: expects inputs of {} features per example, got shape {}",
+                                    kName, options_.input_dim, x.shape().str()));
+  }
+  std::optional<Rng> fixed_masks;
+  if (options_.dropout_seed) fixed_masks.emplace(*options_.dropout_seed);
+  Rng& masks = fixed_masks ? *fixed_masks : rng();
+
+  Var h = x;
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
+    Layer& layer = layers_[i];
+    h = linear(h, layer.w, layer.b);
+    if (options_.normalization == Normalization::batchnorm) {
+      layer.bn.mode = mode();
+      h = batchnorm(h, layer.gamma, layer.beta, layer.bn);
+    } else if (options_.normalization == Normalization::layernorm) {
+      h = layernorm(h, layer.gamma, layer.beta);
+    }
+    h = relu(h);
+    if (options_.keep_prob < 1) h = dropout(h, {options_.keep_prob, mode()}, masks);
+  }
+  return linear(h, layers_.back().w, layers_.back().b);
+}
+
+}  // namespace tg

@@ -1,0 +1,68 @@
+#include "models/module.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "graph/errors.h"
+#include "ops/add.h"
+#include "ops/l2_penalty.h"
+#include "ops/softmax_loss.h"
+
+namespace tg {
+
+double Module::loss(const Tensor& x, const Labels& y) {
+  Tape tape;
+  // As the seed's models do (X.astype(self.dtype)), compute in the model's dtype.
+  Var scores = forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_)));
+  Var total = data_loss(scores, y);
+  if (reg_ > 0) {
+    for (const Parameter& w : regularized_) total = total + l2_penalty(tape.param(w), reg_);
+  }
+  tape.backward(total);
+  return total.value().item();
+}
+
+Tensor Module::scores(const Tensor& x) {
+  Tape tape(Tape::inference());
+  return forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_))).value();
+}
+
+Var Module::data_loss(const Var& scores, const Labels& y) { return softmax_loss(scores, y); }
+
+Parameter Module::parameter(const std::string& name) const {
+  for (const Parameter& p : parameters_) {
+    if (p.name() == name) return p;
+  }
+  throw ArgumentError(fmt::format("{}: no parameter named '{}'", this->name(), name));
+}
+
+void Module::zero_grad() {
+  for (const Parameter& p : parameters_) p.zero_grad();
+}
+
+void Module::set_reg(double reg) {
+  if (!(reg >= 0) || !std::isfinite(reg)) {
+    throw ArgumentError(fmt::format("{}: reg must be a finite number >= 0, got {}", name(), reg));
+  }
+  reg_ = reg;
+}
+
+Parameter Module::add_parameter(const std::string& name, Tensor value, bool regularized) {
+  for (const Parameter& p : parameters_) {
+    if (p.name() == name) throw ArgumentError(fmt::format("Module: parameter '{}' added twice", name));
+  }
+  Parameter p(name, std::move(value));
+  parameters_.push_back(p);
+  if (regularized) regularized_.push_back(p);
+  return p;
+}
+
+void Module::add_buffer(const std::string& name, Tensor& tensor) {
+  for (const NamedTensor& b : buffers_) {
+    if (b.name == name) throw ArgumentError(fmt::format("Module: buffer '{}' added twice", name));
+  }
+  buffers_.push_back({name, &tensor});
+}
+
+}  // namespace tg

@@ -1,0 +1,100 @@
+// Module: what every model is. A module owns named parameters (trained),
+// named buffers (state that is saved but not trained, like running
+// statistics) and a random generator for its stochastic layers; it knows
+// whether it is training or being evaluated; and it defines forward(), the
+// class scores for a batch, as tape ops. loss() and scores() build the tape.
+//
+//   class TwoLayerNet : public tg::Module {
+//    public:
+//     TwoLayerNet(std::int64_t in, std::int64_t hidden, std::int64_t classes) {
+//       tg::Rng rng(0);
+//       w1_ = add_parameter("W1", tg::Tensor::randn({in, hidden}, rng, tg::DType::f32, 0, 1e-2));
+//       ...
+//     }
+//     tg::Var forward(const tg::Var& x) override {
+//       return tg::linear(tg::relu(tg::linear(x, w1_, b1_)), w2_, b2_);
+//     }
+//   };
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/labels.h"
+#include "graph/parameter.h"
+#include "graph/rng.h"
+#include "graph/tape.h"
+#include "graph/tensor.h"
+#include "ops/mode.h"
+
+namespace tg {
+
+// A buffer: a tensor the module owns outside its parameters.
+struct NamedTensor {
+  std::string name;
+  Tensor* tensor;
+};
+
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  // Parameters and buffers are registered by address: a module stays put.
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // The class scores (N, num_classes) for a batch x (a value on a tape).
+  virtual Var forward(const Var& x) = 0;
+  // A short name that identifies the architecture in checkpoints.
+  virtual std::string name() const = 0;
+
+  // The seed's loss(X, y): records forward, the data loss and the L2 penalty
+  // on a fresh tape, runs backward, and returns the loss. Gradients are added
+  // to each parameter's grad() (call zero_grad() between steps).
+  double loss(const Tensor& x, const Labels& y);
+  // The seed's loss(X) without labels: the class scores, evaluated without
+  // recording gradients.
+  Tensor scores(const Tensor& x);
+
+  const std::vector<Parameter>& parameters() const { return parameters_; }
+  const std::vector<NamedTensor>& buffers() const { return buffers_; }
+  Parameter parameter(const std::string& name) const;  // throws if absent
+  void zero_grad();
+
+  // Training (batch statistics, dropout on) or evaluation mode.
+  void train() { mode_ = Mode::train; }
+  void eval() { mode_ = Mode::test; }
+  Mode mode() const { return mode_; }
+
+  // The weights the L2 penalty 0.5 * reg * sum(W^2) applies to, and reg.
+  double reg() const { return reg_; }
+  void set_reg(double reg);
+
+  DType dtype() const { return dtype_; }
+
+  // The generator behind dropout masks (saved in checkpoints).
+  Rng& rng() { return rng_; }
+
+ protected:
+  // The data loss for the scores; softmax cross-entropy unless overridden.
+  virtual Var data_loss(const Var& scores, const Labels& y);
+
+  // Registration, in the order parameters() and buffers() list them. Names
+  // must be unique. Weights (regularized = true) get the L2 penalty.
+  Parameter add_parameter(const std::string& name, Tensor value, bool regularized = false);
+  void add_buffer(const std::string& name, Tensor& tensor);
+  void set_dtype(DType dtype) { dtype_ = dtype; }
+  void seed_rng(std::uint64_t seed) { rng_ = Rng(seed); }
+
+ private:
+  std::vector<Parameter> parameters_;
+  std::vector<Parameter> regularized_;
+  std::vector<NamedTensor> buffers_;
+  Mode mode_ = Mode::train;
+  double reg_ = 0.0;
+  DType dtype_ = DType::f32;
+  Rng rng_{0};
+};
+
+}  // namespace tg

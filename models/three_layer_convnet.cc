@@ -1,0 +1,88 @@
+#include "models/three_layer_convnet.h"
+
+#include <fmt/format.h>
+
+#include "graph/errors.h"
+#include "ops/conv2d.h"
+#include "ops/linear.h"
+#include "ops/max_pool2d.h"
+#include "ops/relu.h"
+
+namespace tg {
+namespace {
+
+constexpr const char* kName = "ThreeLayerConvNet";
+
+void check_options(const ThreeLayerConvNetOptions& o) {
+  const auto fail = [](const std::string& message) {
+    throw ArgumentError(fmt::format("{}: {}", kName, message));
+  };
+  const auto [c, h, w] = o.input_dim;
+  if (c < 1 || h < 2 || w < 2) {
+    fail(fmt::format("input_dim (C, H, W) must be at least (1, 2, 2), got ({}, {}, {})", c, h, w));
+  }
+  if (h % 2 != 0 || w % 2 != 0) {
+    fail(fmt::format("the 2x2 pooling needs an even height and width, got {}x{}", h, w));
+  }
+  if (o.filter_size < 1 || o.filter_size % 2 == 0 || o.filter_size > std::min(h, w)) {
+    fail(fmt::format("filter_size must be odd, positive and at most {}, got {}", std::min(h, w),
+                     o.filter_size));
+  }
+  if (o.num_filters < 1) fail(fmt::format("num_filters must be positive, got {}", o.num_filters));
+  if (o.hidden_dim < 1) fail(fmt::format("hidden_dim must be positive, got {}", o.hidden_dim));
+  if (o.num_classes < 2) fail(fmt::format("num_classes must be at least 2, got {}", o.num_classes));
+  check_weight_init(kName, o.init);
+}
+
+}  // namespace
+
+ThreeLayerConvNet::ThreeLayerConvNet(const ThreeLayerConvNetOptions& options)
+    : options_(options) {
+  check_options(options_);
+  set_dtype(options_.dtype);
+  set_reg(options_.reg);
+  seed_rng(options_.seed);
+  Rng rng(options_.seed);
+  const auto [c, h, w] = options_.input_dim;
+  const std::int64_t f = options_.num_filters, k = options_.filter_size;
+  const std::int64_t pooled = f * (h / 2) * (w / 2);
+  const DType t = dtype();
+  w1_ = add_parameter("W1", init_weight({f, c, k, k}, c * k * k, options_.init, t, rng), true);
+  b1_ = add_parameter("b1", Tensor::zeros({f}, t));
+  if (options_.spatial_batchnorm) {
+    gamma1_ = add_parameter("gamma1", Tensor::ones({f}, t));
+    beta1_ = add_parameter("beta1", Tensor::zeros({f}, t));
+    bn1_.running_mean = Tensor::zeros({f}, t);
+    bn1_.running_var = Tensor::ones({f}, t);
+    add_buffer("bn1.running_mean", bn1_.running_mean);
+    add_buffer("bn1.running_var", bn1_.running_var);
+  }
+  w2_ = add_parameter("W2",
+                      init_weight({pooled, options_.hidden_dim}, pooled, options_.init, t, rng),
+                      true);
+  b2_ = add_parameter("b2", Tensor::zeros({options_.hidden_dim}, t));
+  w3_ = add_parameter("W3",
+                      init_weight({options_.hidden_dim, options_.num_classes}, options_.hidden_dim,
+                                  options_.init, t, rng),
+                      true);
+  b3_ = add_parameter("b3", Tensor::zeros({options_.num_classes}, t));
+}
+
+Var ThreeLayerConvNet::forward(const Var& x) {
+  const auto [c, h, w] = options_.input_dim;
+  const Shape& s = x.shape();
+  if (s.rank() != 4 || s[1] != c || s[2] != h || s[3] != w) {
+    throw ArgumentError(fmt::format("{}: expects images (N, {}, {}, {}), got shape {}", kName, c,
+                                    h, w, s.str()));
+  }
+  const Conv2dParams conv{1, (options_.filter_size - 1) / 2};
+  Var a = conv2d(x, w1_, b1_, conv);
+  if (options_.spatial_batchnorm) {
+    bn1_.mode = mode();
+    a = spatial_batchnorm(a, gamma1_, beta1_, bn1_);
+  }
+  Var pooled = max_pool2d(relu(a), {2, 2, 2});
+  return linear(relu(linear(pooled, w2_, b2_)), w3_, b3_);
+}
+
+}  // namespace tg

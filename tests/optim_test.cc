@@ -1,0 +1,190 @@
+// The update rules against the seed's formulas and its notebook's numbers,
+// state save/restore, schedules and argument errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "graph/errors.h"
+#include "graph/parameter.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+#include "optim/update_rules.h"
+
+using namespace tg;
+
+namespace {
+
+constexpr int kN = 4, kD = 5;
+
+// np.linspace(low, high, num=N*D).reshape(N, D) as float64.
+Tensor linspace(double low, double high) {
+  std::vector<double> values(kN * kD);
+  for (int i = 0; i < kN * kD; ++i) values[i] = low + (high - low) * i / (kN * kD - 1);
+  return Tensor::from_values({kN, kD}, values, DType::f64);
+}
+
+// The seed's optimizer test set-up: w = linspace(-0.4, 0.6), dw = linspace(-0.6, 0.4).
+Parameter seed_parameter() {
+  Parameter w("w", linspace(-0.4, 0.6));
+  w.grad().copy_(linspace(-0.6, 0.4));
+  return w;
+}
+
+void check_elementwise(const Tensor& actual, const std::vector<double>& expected) {
+  const std::vector<double> a = actual.to_vector();
+  REQUIRE(a.size() == expected.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CAPTURE(i);
+    CHECK(a[i] == doctest::Approx(expected[i]).epsilon(1e-12));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("sgd: w -= lr dw") {
+  Parameter w = seed_parameter();
+  const std::vector<double> w0 = w.value().to_vector(), dw = w.grad().to_vector();
+  Sgd(1e-2).step({w});
+  std::vector<double> expected(w0.size());
+  for (std::size_t i = 0; i < w0.size(); ++i) expected[i] = w0[i] - 1e-2 * dw[i];
+  check_elementwise(w.value(), expected);
+}
+
+TEST_CASE("sgd_momentum: the seed notebook's case") {
+  Parameter w = seed_parameter();
+  SgdMomentum optimizer(1e-3, 0.9);
+  optimizer.load_state({"sgd_momentum", {{"w/velocity", linspace(0.6, 0.9)}}});
+  const std::vector<double> w0 = w.value().to_vector(), dw = w.grad().to_vector();
+  const std::vector<double> v0 = linspace(0.6, 0.9).to_vector();
+  optimizer.step({w});
+  std::vector<double> expected_w(w0.size()), expected_v(w0.size());
+  for (std::size_t i = 0; i < w0.size(); ++i) {
+    expected_v[i] = 0.9 * v0[i] - 1e-3 * dw[i];
+    expected_w[i] = w0[i] + expected_v[i];
+  }
+  check_elementwise(w.value(), expected_w);
+  check_elementwise(optimizer.state().slots.at("w/velocity"), expected_v);
+  // The notebook's expected_next_w, first and last entries.
+  CHECK(w.value().at<double>(0, 0) == doctest::Approx(0.1406).epsilon(1e-9));
+  CHECK(w.value().at<double>(3, 4) == doctest::Approx(1.4096).epsilon(1e-9));
+}
+
+TEST_CASE("rmsprop: the seed notebook's case") {
+  Parameter w = seed_parameter();
+  RmsProp optimizer(1e-2, 0.99, 1e-8);
+  optimizer.load_state({"rmsprop", {{"w/cache", linspace(0.6, 0.9)}}});
+  const std::vector<double> w0 = w.value().to_vector(), dw = w.grad().to_vector();
+  const std::vector<double> c0 = linspace(0.6, 0.9).to_vector();
+  optimizer.step({w});
+  std::vector<double> expected(w0.size());
+  for (std::size_t i = 0; i < w0.size(); ++i) {
+    const double cache = 0.99 * c0[i] + 0.01 * dw[i] * dw[i];
+    expected[i] = w0[i] - 1e-2 * dw[i] / (std::sqrt(cache) + 1e-8);
+  }
+  check_elementwise(w.value(), expected);
+  CHECK(w.value().at<double>(0, 0) == doctest::Approx(-0.39223849).epsilon(1e-7));
+}
+
+TEST_CASE("adam: the seed notebook's case (t = 5 before the step, incremented first)") {
+  Parameter w = seed_parameter();
+  Adam optimizer(1e-2, 0.9, 0.999, 1e-8);
+  optimizer.load_state({"adam",
+                        {{"w/m", linspace(0.6, 0.9)},
+                         {"w/v", linspace(0.7, 0.5)},
+                         {"w/t", Tensor::full({}, 5.0, DType::f64)}}});
+  const std::vector<double> w0 = w.value().to_vector(), dw = w.grad().to_vector();
+  const std::vector<double> m0 = linspace(0.6, 0.9).to_vector(), v0 = linspace(0.7, 0.5).to_vector();
+  optimizer.step({w});
+  std::vector<double> expected(w0.size());
+  for (std::size_t i = 0; i < w0.size(); ++i) {
+    const double m = 0.9 * m0[i] + 0.1 * dw[i];
+    const double v = 0.999 * v0[i] + 0.001 * dw[i] * dw[i];
+    const double m_hat = m / (1 - std::pow(0.9, 6)), v_hat = v / (1 - std::pow(0.999, 6));
+    expected[i] = w0[i] - 1e-2 * m_hat / (std::sqrt(v_hat) + 1e-8);
+  }
+  check_elementwise(w.value(), expected);
+  CHECK(w.value().at<double>(0, 0) == doctest::Approx(-0.40094747).epsilon(1e-7));
+  CHECK(optimizer.state().slots.at("w/t").item() == 6.0);
+}
+
+TEST_CASE("Every rule minimises a quadratic, in float32 and float64") {
+  for (const char* rule : {"sgd", "sgd_momentum", "rmsprop", "adam"}) {
+    for (DType dtype : {DType::f32, DType::f64}) {
+      CAPTURE(rule);
+      CAPTURE(name_of(dtype));
+      // f(w) = 0.5 |w - target|^2, gradient w - target.
+      const Tensor target = Tensor::from_values({3}, {1.0, -2.0, 0.5}, dtype);
+      Parameter w("w", Tensor::zeros({3}, dtype));
+      OptimConfig config;
+      config.learning_rate = 0.05;
+      auto optimizer = make_optimizer(rule, config);
+      for (int step = 0; step < 2000; ++step) {
+        w.grad().copy_(w.value());
+        w.grad().add_(target, -1.0);
+        optimizer->step({w});
+      }
+      const std::vector<double> got = w.value().to_vector(), want = target.to_vector();
+      for (int i = 0; i < 3; ++i) CHECK(got[i] == doctest::Approx(want[i]).epsilon(1e-2));
+    }
+  }
+}
+
+TEST_CASE("Optimizer state round-trips: a restored optimizer continues identically") {
+  Parameter a = seed_parameter(), b = seed_parameter();
+  Adam first(1e-2), second(1e-2);
+  for (int i = 0; i < 3; ++i) first.step({a});
+  b.value().copy_(a.value());
+  second.load_state(first.state());
+  first.step({a});
+  second.step({b});
+  CHECK(a.value().to_vector() == b.value().to_vector());
+  CHECK_THROWS_WITH_AS(Sgd().load_state(first.state()),
+                       "sgd: cannot load the state of a 'adam' optimizer", ArgumentError);
+}
+
+TEST_CASE("make_optimizer applies the seed's defaults and rejects bad settings") {
+  CHECK(make_optimizer("sgd")->learning_rate() == 1e-2);
+  CHECK(make_optimizer("adam")->learning_rate() == 1e-3);
+  CHECK(make_optimizer("rmsprop")->rule() == "rmsprop");
+  CHECK_THROWS_WITH_AS(make_optimizer("adagrad"), doctest::Contains("update_rule: unknown rule 'adagrad'"),
+                       ArgumentError);
+  OptimConfig bad_lr;
+  bad_lr.learning_rate = -1;
+  CHECK_THROWS_WITH_AS(make_optimizer("sgd", bad_lr),
+                       "sgd: learning_rate must be a finite number > 0, got -1", ArgumentError);
+  OptimConfig bad_momentum;
+  bad_momentum.momentum = 1.0;
+  CHECK_THROWS_WITH_AS(make_optimizer("sgd_momentum", bad_momentum),
+                       "sgd_momentum: momentum must be in [0, 1), got 1", ArgumentError);
+  OptimConfig bad_beta;
+  bad_beta.beta2 = -0.1;
+  CHECK_THROWS_WITH_AS(make_optimizer("adam", bad_beta), "adam: beta2 must be in [0, 1), got -0.1",
+                       ArgumentError);
+  Parameter p("p", Tensor::zeros({2}));
+  Parameter twin("p", Tensor::zeros({2}));
+  CHECK_THROWS_WITH_AS(Sgd().step({p, twin}), doctest::Contains("two parameters are named 'p'"),
+                       ArgumentError);
+}
+
+TEST_CASE("Learning-rate schedules") {
+  LrSchedule step;
+  step.decay = 0.5;
+  CHECK(step.learning_rate(1.0, 0.0) == 1.0);
+  CHECK(step.learning_rate(1.0, 0.99) == 1.0);
+  CHECK(step.learning_rate(1.0, 1.0) == 0.5);
+  CHECK(step.learning_rate(1.0, 3.5) == 0.125);
+  LrSchedule cosine;
+  cosine.kind = LrSchedule::Kind::cosine;
+  cosine.total_epochs = 10;
+  cosine.min_lr = 0.1;
+  CHECK(cosine.learning_rate(1.0, 0.0) == doctest::Approx(1.0));
+  CHECK(cosine.learning_rate(1.0, 5.0) == doctest::Approx(0.55));
+  CHECK(cosine.learning_rate(1.0, 10.0) == doctest::Approx(0.1));
+  CHECK(cosine.learning_rate(1.0, 20.0) == doctest::Approx(0.1));
+  LrSchedule bad;
+  bad.decay = 1.5;
+  CHECK_THROWS_WITH_AS(check_schedule(bad), "lr_decay: must be in (0, 1], got 1.5", ArgumentError);
+  CHECK_THROWS_AS(parse_schedule_kind("linear"), ArgumentError);
+  CHECK(parse_schedule_kind("cosine") == LrSchedule::Kind::cosine);
+}
