@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "data/byte_reader.h"
+#include "graph/byte_reader.h"
 #include "data/dataset.h"
 
 namespace tg {

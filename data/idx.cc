@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "data/file_error.h"
+#include "graph/file_error.h"
 #include "data/read_file.h"
 
 namespace tg {

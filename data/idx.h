@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "data/byte_reader.h"
+#include "graph/byte_reader.h"
 #include "data/dataset.h"
 #include "graph/labels.h"
 #include "graph/tensor.h"

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "data/file_error.h"
+#include "graph/file_error.h"
 
 namespace tg {
 namespace {

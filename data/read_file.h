@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "data/byte_reader.h"
+#include "graph/byte_reader.h"
 
 namespace tg {
 

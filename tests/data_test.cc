@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "data/batch.h"
-#include "data/byte_reader.h"
+#include "graph/byte_reader.h"
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/preprocess.h"

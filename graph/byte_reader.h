@@ -33,6 +33,10 @@ class ByteReader {
   // `what` says what is being read, for the error message ("image count").
   std::uint8_t u8(std::string_view what);
   std::uint32_t u32_big_endian(std::string_view what);
+  std::uint16_t u16_little_endian(std::string_view what);
+  std::uint32_t u32_little_endian(std::string_view what);
+  std::uint64_t u64_little_endian(std::string_view what);
+  double f64_little_endian(std::string_view what);
   // The next `count` bytes, as a pointer into the span; advances past them.
   const std::uint8_t* take(std::size_t count, std::string_view what);
   // The next `count` bytes converted to float (0..255), written to out.

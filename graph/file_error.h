@@ -1,4 +1,4 @@
-// Throwing FileError with the message shapes every file error in data/ uses:
+// Throwing FileError with the message shapes every file reader uses:
 // "<file>: <what went wrong>" and "<file>: byte <offset>: <what went wrong>".
 #pragma once
 
