@@ -42,7 +42,10 @@ class CsvReader {
 
   void expect_header(std::string_view expected) {
     std::string_view line;
-    if (!next_line(line)) fail("the file is empty, expected the header \"{}\"", expected);
+    if (!next_line(line)) {
+      line_number_ = 1;
+      fail("the file is empty, expected the header \"{}\"", expected);
+    }
     if (line != expected) fail("expected the header \"{}\", got \"{}\"", expected, shortened(line));
   }
 

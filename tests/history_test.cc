@@ -186,7 +186,7 @@ TEST_CASE("CSV readers accept CRLF, a missing final newline and blank lines at t
 TEST_CASE("malformed CSV files throw FileError naming the file and the line") {
   const std::string header = "iteration,epoch,loss,lr\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", "runs/a/history.csv: line 0: the file is empty"},
+      {"", "runs/a/history.csv: line 1: the file is empty"},
       {"iteration,epoch,loss\n", "runs/a/history.csv: line 1: expected the header"},
       {header + "1,0.1,2.3,0.1\n2,0.2,2.2\n", "runs/a/history.csv: line 3: expected 4 fields"},
       {header + "1,0.1,2.3,0.1,9\n", "runs/a/history.csv: line 2: expected 4 fields"},
