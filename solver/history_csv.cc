@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <iterator>
+#include <utility>
 
 #include "graph/errors.h"
 #include "solver/atomic_file.h"
