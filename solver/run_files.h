@@ -18,14 +18,16 @@ inline constexpr std::string_view kHistoryJsonFile = "history.json";
 inline constexpr std::string_view kCurvesSvgFile = "curves.svg";
 
 struct RunFilesOptions {
-  std::string title;   // of curves.svg, e.g. "run-7: ThreeLayerConvNet on CIFAR-10"; empty: the
-                       // folder's name
-  JsonObject summary;  // more top-level fields of history.json, e.g. "test_acc", "total_seconds"
+  // The title of curves.svg, e.g. "run-7: ThreeLayerConvNet on CIFAR-10";
+  // empty: the folder's name.
+  std::string title;
+  // More top-level fields of history.json, e.g. "test_acc", "total_seconds".
+  JsonObject summary;
 };
 
 // Writes the four files into `folder`, which must exist, each with
-// write_file_atomically (so a reader never sees a half-written one). The
-// legend names the run after the folder. Throws FileError (a file cannot be
+// write_file_atomically (so a reader never sees a half-written one); all are
+// rendered before the first is written. Throws FileError (a file cannot be
 // written) or ArgumentError (see render_history_json).
 void write_run_files(const std::string& folder, const History& history, const JsonObject& config,
                      const RunFilesOptions& options = {});
