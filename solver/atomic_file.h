@@ -1,0 +1,22 @@
+// Whole-file reads and all-or-nothing writes, for run files and checkpoints.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tg {
+
+// Replaces the file at `path` with `bytes` so that a reader (or a crash at
+// any moment) sees either the old file or the complete new one, never a part:
+// the bytes go to a new temporary file in the same folder, are synced to disk,
+// and the temporary is renamed over `path`; then the folder is synced so the
+// rename itself is durable. The new file gets the usual permissions (0666
+// less the umask). Throws FileError naming the path and the system's reason;
+// the temporary file is removed on failure and `path` keeps its old contents.
+void write_file_atomically(const std::string& path, std::string_view bytes);
+
+// The whole contents of a file. Throws FileError naming the path when the
+// file is missing or unreadable.
+std::string read_file(const std::string& path);
+
+}  // namespace tg

@@ -1,0 +1,36 @@
+// A made-up but realistic training history for tests: a noisy loss decaying
+// from about 2.3 towards 0.5, and accuracies rising towards 0.75 / 0.6.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "graph/rng.h"
+#include "solver/history.h"
+
+namespace tg::testing {
+
+inline History synthetic_history(std::int64_t iterations, std::int64_t epochs,
+                                 std::uint64_t seed = 7, double lr = 1e-3) {
+  Rng rng(seed);
+  History history;
+  const std::int64_t per_epoch =
+      std::max<std::int64_t>(1, iterations / std::max<std::int64_t>(1, epochs));
+  for (std::int64_t i = 1; i <= iterations; ++i) {
+    const double t = static_cast<double>(i) / static_cast<double>(iterations);
+    const double mean = 0.5 + 1.8 * std::exp(-4.0 * t);
+    const double loss = mean * (1.0 + 0.15 * rng.normal());
+    const double epoch = static_cast<double>(i) / static_cast<double>(per_epoch);
+    history.iterations.push_back({i, epoch, loss, lr * std::pow(0.95, std::floor(epoch))});
+  }
+  for (std::int64_t e = 1; e <= epochs; ++e) {
+    const double t = static_cast<double>(e) / static_cast<double>(epochs);
+    const double train = 0.75 - 0.5 * std::exp(-3.0 * t) + 0.01 * rng.normal();
+    const double val = 0.60 - 0.4 * std::exp(-3.0 * t) + 0.01 * rng.normal();
+    history.epochs.push_back({e, train, val, lr * std::pow(0.95, e - 1), 10.0 + rng.uniform()});
+  }
+  return history;
+}
+
+}  // namespace tg::testing

@@ -1,0 +1,33 @@
+// Fresh folders for tests under Bazel's TEST_TMPDIR (or /tmp outside Bazel).
+#pragma once
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tg::testing {
+
+// An empty folder named `name` in the test's temporary folder.
+inline std::string fresh_test_folder(std::string_view name) {
+  const char* root = std::getenv("TEST_TMPDIR");
+  const std::filesystem::path folder =
+      std::filesystem::path(root != nullptr && *root != '\0' ? root : "/tmp") / name;
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  return folder.string();
+}
+
+// The names of the entries in a folder, sorted.
+inline std::vector<std::string> entries_of(const std::string& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace tg::testing

@@ -1,0 +1,112 @@
+// plot: redraws the loss and accuracy curves of one or more run folders.
+//   bazel run //tools:plot -- runs/adam [runs/sgd ...] [--out FILE.svg] [--title TEXT]
+// Reads each folder's history.csv and epochs.csv and overlays the runs, each
+// named after its folder. With one folder the SVG goes to its curves.svg,
+// with several --out is required. Exit status: 0 done, 1 a file could not be
+// read or written, 2 a bad command line.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "graph/errors.h"
+#include "solver/atomic_file.h"
+#include "solver/curves_svg.h"
+#include "solver/run_files.h"
+
+namespace {
+
+struct PlotOptions {
+  std::vector<std::string> folders;
+  std::string out;
+  std::string title;
+};
+
+// `bazel run` starts the program in its runfiles folder; paths on the command
+// line are meant relative to where the user typed it.
+std::string from_working_directory(const std::string& path) {
+  const char* base = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (base == nullptr || *base == '\0' || path.empty() || path.front() == '/') return path;
+  return (std::filesystem::path(base) / path).lexically_normal().string();
+}
+
+// Each folder's name, with its parent's in front where two runs would
+// otherwise share a name ("a/run-1", "b/run-1").
+std::vector<std::string> labels_of(const std::vector<std::string>& folders) {
+  std::vector<std::string> labels;
+  std::map<std::string, int> uses;
+  for (const std::string& folder : folders) {
+    labels.push_back(tg::folder_name(folder));
+    ++uses[labels.back()];
+  }
+  for (std::size_t i = 0; i < folders.size(); ++i) {
+    if (uses[labels[i]] > 1) {
+      const std::string parent = tg::folder_name(
+          (std::filesystem::path(folders[i]).lexically_normal() / "..").lexically_normal());
+      labels[i] = parent + "/" + labels[i];
+    }
+  }
+  return labels;
+}
+
+void plot(const PlotOptions& options) {
+  std::vector<std::string> folders;
+  for (const std::string& folder : options.folders) {
+    folders.push_back(from_working_directory(folder));
+  }
+  if (folders.size() > 1 && options.out.empty()) {
+    throw tg::ArgumentError("--out: required when overlaying several run folders");
+  }
+  const std::string out = options.out.empty()
+                              ? tg::path_in_folder(folders.front(), tg::kCurvesSvgFile)
+                              : from_working_directory(options.out);
+
+  const std::vector<std::string> labels = labels_of(folders);
+  std::vector<tg::LabeledHistory> runs;
+  for (std::size_t i = 0; i < folders.size(); ++i) {
+    runs.push_back({labels[i], tg::read_run_history(folders[i])});
+  }
+  tg::write_file_atomically(out, tg::render_curves_svg(runs, options.title));
+  fmt::print("plot: wrote {} ({} run{})\n", out, runs.size(), runs.size() == 1 ? "" : "s");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  PlotOptions options;
+  CLI::App app(
+      "Redraws the loss and accuracy curves of run folders (history.csv, epochs.csv) "
+      "as one SVG.",
+      "plot");
+  app.add_option("run_folders", options.folders, "run folders, overlaid in one plot")
+      ->required()
+      ->type_name("RUN_FOLDER");
+  app.add_option("--out,-o", options.out,
+                 "the SVG to write (default: curves.svg in the run folder; required for several)")
+      ->type_name("FILE.svg");
+  app.add_option("--title", options.title, "the plot's title (default: the runs' names)")
+      ->type_name("TEXT");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help
+    fmt::print(stderr, "plot: {} (see --help)\n", error.what());
+    return 2;
+  }
+  try {
+    plot(options);
+  } catch (const tg::Error& error) {
+    fmt::print(stderr, "plot: {}\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "plot: unexpected error: {}\n", error.what());
+    return 1;
+  }
+  return 0;
+}
