@@ -21,15 +21,9 @@ std::size_t bytes_per_example(const Dataset& dataset) {
 
 // gather() without the argument checks.
 Dataset copy_rows(const Dataset& dataset, const std::vector<std::int64_t>& indices) {
-  Dataset batch = allocate_like(dataset, static_cast<std::int64_t>(indices.size()));
-  const std::size_t row_bytes = bytes_per_example(dataset);
-  const auto* source = static_cast<const std::uint8_t*>(dataset.images.raw_data());
-  auto* target = static_cast<std::uint8_t*>(batch.images.raw_data());
-  for (std::size_t i = 0; i < indices.size(); ++i) {
-    std::memcpy(target + i * row_bytes, source + indices[i] * row_bytes, row_bytes);
-    batch.labels[i] = dataset.labels[indices[i]];
-  }
-  return batch;
+  Labels labels(indices.size());
+  for (std::size_t i = 0; i < indices.size(); ++i) labels[i] = dataset.labels[indices[i]];
+  return {take_rows(dataset.images, indices), std::move(labels), dataset.num_classes};
 }
 
 }  // namespace

@@ -218,6 +218,26 @@ Tensor& Tensor::scale_(double factor) {
   return *this;
 }
 
+Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
+  if (t.rank() < 1) {
+    throw ArgumentError(fmt::format("take_rows: needs rank 1 or more, got shape {}", t.shape().str()));
+  }
+  std::vector<std::int64_t> dims = t.shape().to_vector();
+  dims[0] = static_cast<std::int64_t>(rows.size());
+  Tensor out = Tensor::empty(Shape(dims), t.dtype());
+  const std::size_t row_bytes = static_cast<std::size_t>(t.shape().numel_after_first()) * size_of(t.dtype());
+  const auto* source = static_cast<const char*>(t.raw_data());
+  auto* target = static_cast<char*>(out.raw_data());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= t.dim(0)) {
+      throw ArgumentError(fmt::format("take_rows: row {} (position {}) is outside [0, {})", rows[i],
+                                      i, t.dim(0)));
+    }
+    std::memcpy(target + i * row_bytes, source + rows[i] * row_bytes, row_bytes);
+  }
+  return out;
+}
+
 std::int64_t first_non_finite(const Tensor& t) {
   std::int64_t found = -1;
   dispatch(t.dtype(), [&](auto zero) {

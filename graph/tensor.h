@@ -114,6 +114,11 @@ const T& Tensor::at(Index... index) const {
   return data<T>()[offset_of(indices.data(), sizeof...(Index))];
 }
 
+// Copies of rows of t (slices along the first axis) in the order given,
+// repeats allowed: (rows.size(), ...). Throws ArgumentError for an index
+// outside [0, t.dim(0)).
+Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows);
+
 // The index of the first NaN or infinite element, or -1 when all are finite.
 std::int64_t first_non_finite(const Tensor& t);
 

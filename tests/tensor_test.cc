@@ -152,3 +152,13 @@ TEST_CASE("first_non_finite finds NaN and infinity") {
   t.at<double>(1) = std::nan("");
   CHECK(first_non_finite(t) == 1);
 }
+
+TEST_CASE("take_rows copies rows in order, repeats allowed, bounds-checked") {
+  const Tensor t = Tensor::from_values({3, 2}, {0, 1, 10, 11, 20, 21});
+  const Tensor r = take_rows(t, {2, 0, 2});
+  CHECK(r.shape() == Shape{3, 2});
+  CHECK(r.to_vector() == std::vector<double>{20, 21, 0, 1, 20, 21});
+  CHECK_FALSE(r.shares_storage_with(t));
+  CHECK_THROWS_WITH_AS(take_rows(t, {3}), "take_rows: row 3 (position 0) is outside [0, 3)",
+                       ArgumentError);
+}

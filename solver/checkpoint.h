@@ -1,0 +1,71 @@
+// Checkpoints: an ordered set of named entries (tensors, integers, reals,
+// strings) in one binary file, written atomically and verified on reading.
+//
+// File format, version 1 (all numbers little-endian):
+//   offset 0   8 bytes   magic "TGCKPT01"
+//          8   u32       format version (1)
+//         12   u32       number of entries
+//         16   u64       payload size P in bytes
+//         24   P bytes   the entries, one after another
+//     24 + P   u32       CRC-32 (zlib) of every byte before it
+// An entry: u16 name length, the name (UTF-8), u8 kind, then by kind
+//   1 tensor: u8 dtype (0 float32, 1 float64), u8 rank, rank x u64 dims, the
+//             elements row-major;
+//   2 int64: 8 bytes;  3 float64: 8 bytes;  4 string: u32 length, the bytes.
+// A reader checks the size, magic, version and checksum before it parses,
+// so a truncated file, another format or a flipped bit is an error that
+// names the file, the byte offset and the problem.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "graph/tensor.h"
+
+namespace tg {
+
+class Checkpoint {
+ public:
+  static constexpr std::uint32_t kVersion = 1;
+
+  Checkpoint() = default;
+
+  void put(const std::string& name, const Tensor& tensor);
+  void put_int(const std::string& name, std::int64_t value);
+  void put_real(const std::string& name, double value);
+  void put_string(const std::string& name, const std::string& value);
+
+  bool has(const std::string& name) const { return entries_.count(name) > 0; }
+  // Each throws FileError naming the source file when the entry is missing
+  // or of another kind.
+  const Tensor& tensor(const std::string& name) const;
+  std::int64_t get_int(const std::string& name) const;
+  double get_real(const std::string& name) const;
+  const std::string& get_string(const std::string& name) const;
+  // Names starting with `prefix`, in sorted order.
+  std::vector<std::string> names_with_prefix(std::string_view prefix) const;
+
+  std::string serialize() const;
+  // `source` names the bytes in errors (the path).
+  static Checkpoint parse(std::string_view source, std::string_view bytes);
+
+  // write_file_atomically(path, serialize()).
+  void save(const std::string& path) const;
+  static Checkpoint load(const std::string& path);
+
+  // Where the checkpoint came from ("(in memory)" until loaded).
+  const std::string& source() const { return source_; }
+
+ private:
+  using Entry = std::variant<Tensor, std::int64_t, double, std::string>;
+  const Entry& entry(const std::string& name, std::size_t kind, const char* kind_name) const;
+
+  std::map<std::string, Entry> entries_;
+  std::string source_ = "(in memory)";
+};
+
+}  // namespace tg

@@ -1,0 +1,288 @@
+#include "solver/solver.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "graph/errors.h"
+#include "solver/npy.h"
+#include "solver/run_files.h"
+
+namespace tg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+template <class... Args>
+[[noreturn]] void fail_option(std::string_view option, fmt::format_string<Args...> format,
+                              Args&&... args) {
+  throw ArgumentError(
+      fmt::format("Solver: {}: {}", option, fmt::format(format, std::forward<Args>(args)...)));
+}
+
+void check_split(std::string_view name, const Tensor& x, const Labels& y) {
+  if (!x.defined() || x.rank() < 2 || x.dim(0) == 0) {
+    fail_option(name, "the images must be a non-empty tensor (N, ...), got {}",
+                x.defined() ? x.shape().str() : "undefined");
+  }
+  if (static_cast<std::int64_t>(y.size()) != x.dim(0)) {
+    fail_option(name, "{} images but {} labels", x.dim(0), y.size());
+  }
+}
+
+void check_options(const SolverOptions& o) {
+  if (o.batch_size < 1) fail_option("batch_size", "must be positive, got {}", o.batch_size);
+  if (o.num_epochs < 0) fail_option("num_epochs", "must be >= 0, got {}", o.num_epochs);
+  if (o.print_every < 1) fail_option("print_every", "must be positive, got {}", o.print_every);
+  if (o.num_train_samples < 0) {
+    fail_option("num_train_samples", "must be >= 0 (0: all), got {}", o.num_train_samples);
+  }
+  if (o.num_val_samples < 0) {
+    fail_option("num_val_samples", "must be >= 0 (0: all), got {}", o.num_val_samples);
+  }
+  if (o.eval_batch_size < 1) fail_option("eval_batch_size", "must be positive, got {}", o.eval_batch_size);
+  if (o.checkpoint_every < 0) {
+    fail_option("checkpoint_every", "must be >= 0 (0: every epoch), got {}", o.checkpoint_every);
+  }
+}
+
+// The index of the highest score in each row.
+std::vector<std::int64_t> argmax_rows(const Tensor& scores) {
+  std::vector<std::int64_t> best(static_cast<std::size_t>(scores.dim(0)), 0);
+  dispatch(scores.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const T* s = scores.data<T>();
+    const std::int64_t classes = scores.dim(1);
+    for (std::int64_t i = 0; i < scores.dim(0); ++i) {
+      for (std::int64_t j = 1; j < classes; ++j) {
+        if (s[i * classes + j] > s[i * classes + best[i]]) best[i] = j;
+      }
+    }
+  });
+  return best;
+}
+
+}  // namespace
+
+Solver::Solver(Module& model, SolverData data, SolverOptions options)
+    : model_(model), data_(std::move(data)), options_(std::move(options)), rng_(options_.seed) {
+  check_split("training data", data_.X_train, data_.y_train);
+  check_split("validation data", data_.X_val, data_.y_val);
+  check_options(options_);
+  optimizer_ = make_optimizer(options_.update_rule, options_.optim_config);
+  schedule_.kind = options_.lr_schedule;
+  schedule_.decay = options_.lr_decay;
+  schedule_.total_epochs = static_cast<double>(std::max<std::int64_t>(options_.num_epochs, 1));
+  schedule_.min_lr = options_.min_lr;
+  check_schedule(schedule_);
+  initial_lr_ = optimizer_->learning_rate();
+}
+
+std::int64_t Solver::iterations_per_epoch() const {
+  return std::max<std::int64_t>(data_.X_train.dim(0) / options_.batch_size, 1);
+}
+
+std::string Solver::checkpoint_path() const {
+  return options_.checkpoint_dir.empty() ? std::string()
+                                         : path_in_folder(options_.checkpoint_dir, "checkpoint.tgck");
+}
+
+void Solver::train() {
+  if (!options_.checkpoint_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options_.checkpoint_dir, error);
+    if (error) {
+      throw FileError(fmt::format("{}: cannot create the run folder: {}", options_.checkpoint_dir,
+                                  error.message()));
+    }
+  }
+  const std::int64_t per_epoch = iterations_per_epoch();
+  const std::int64_t total = options_.num_epochs * per_epoch;
+  const Clock::time_point start = Clock::now();
+  Clock::time_point epoch_start = start;
+  std::int64_t examples = 0;
+  model_.train();
+  while (iteration_ < total) {
+    step();
+    examples += options_.batch_size;
+    const IterationRecord& last = history_.iterations.back();
+    if (options_.on_step) {
+      options_.on_step({iteration_, total, last.epoch, last.loss, last.lr, seconds_since(start), examples});
+    }
+    if (options_.verbose && iteration_ % options_.print_every == 0) {
+      fmt::print("(Iteration {} / {}) loss: {:.6f}\n", iteration_, total, last.loss);
+    }
+    if (iteration_ % per_epoch == 0) {
+      end_epoch(seconds_since(epoch_start));
+      epoch_start = Clock::now();
+    } else if (options_.checkpoint_every > 0 && iteration_ % options_.checkpoint_every == 0) {
+      save_checkpoint();
+    }
+  }
+  restore_best();
+  if (!options_.checkpoint_dir.empty()) {
+    const std::string params = path_in_folder(options_.checkpoint_dir, "params");
+    std::filesystem::create_directories(params);
+    for (const Parameter& p : model_.parameters()) {
+      save_npy(path_in_folder(params, p.name() + ".npy"), p.value());
+    }
+    write_run_files();
+  }
+}
+
+void Solver::step() {
+  const std::int64_t n = data_.X_train.dim(0);
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(options_.batch_size));
+  Labels labels(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i] = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(n)));
+    labels[i] = data_.y_train[rows[i]];
+  }
+  model_.zero_grad();
+  const double loss = model_.loss(take_rows(data_.X_train, rows), labels);
+  if (!std::isfinite(loss)) fail_non_finite(loss);
+  for (const Parameter& p : model_.parameters()) {
+    if (first_non_finite(p.grad()) >= 0) fail_non_finite(loss);
+  }
+  const double lr = optimizer_->learning_rate();
+  optimizer_->step(model_.parameters());
+  ++iteration_;
+  const double epoch = static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
+  history_.iterations.push_back({iteration_, epoch, loss, lr});
+  if (iteration_ < options_.num_epochs * iterations_per_epoch()) {
+    optimizer_->set_learning_rate(schedule_.learning_rate(initial_lr_, epoch));
+  }
+}
+
+void Solver::fail_non_finite(double loss) const {
+  std::string culprit = "none (all gradients are finite)";
+  for (const Parameter& p : model_.parameters()) {
+    if (first_non_finite(p.grad()) >= 0) {
+      culprit = p.name();
+      break;
+    }
+  }
+  const std::string kept = checkpoint_path().empty()
+                               ? std::string("no checkpoint was asked for")
+                               : fmt::format("the last good checkpoint is {}", checkpoint_path());
+  throw NumericError(fmt::format(
+      "Solver: training diverged at iteration {} (epoch {:.2f}): the loss is {}; first parameter "
+      "with a non-finite gradient: {}; {}",
+      iteration_ + 1, static_cast<double>(iteration_ + 1) / static_cast<double>(iterations_per_epoch()),
+      loss, culprit, kept));
+}
+
+void Solver::end_epoch(double epoch_seconds) {
+  ++epoch_;
+  const Clock::time_point start = Clock::now();
+  const double train_acc = check_accuracy(data_.X_train, data_.y_train, options_.num_train_samples);
+  const double val_acc = check_accuracy(data_.X_val, data_.y_val, options_.num_val_samples);
+  const EpochRecord record{epoch_, train_acc, val_acc, history_.iterations.back().lr,
+                           epoch_seconds + seconds_since(start)};
+  history_.epochs.push_back(record);
+  const bool is_best = val_acc > best_val_acc_;
+  if (is_best) keep_best();
+  if (options_.verbose) {
+    fmt::print("(Epoch {} / {}) train acc: {:.4f}; val_acc: {:.4f}\n", epoch_, options_.num_epochs,
+               train_acc, val_acc);
+  }
+  if (options_.on_epoch) options_.on_epoch(record, is_best);
+  if (!options_.checkpoint_dir.empty()) {
+    write_run_files();
+    save_checkpoint();
+  }
+}
+
+double Solver::check_accuracy(const Tensor& X, const Labels& y, std::int64_t num_samples) {
+  check_split("check_accuracy", X, y);
+  const std::int64_t n = X.dim(0);
+  std::vector<std::int64_t> rows;
+  if (num_samples > 0 && num_samples < n) {
+    rows.resize(static_cast<std::size_t>(num_samples));
+    for (auto& row : rows) row = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(n)));
+  } else {
+    rows.resize(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) rows[i] = i;
+  }
+  const Mode mode = model_.mode();
+  model_.eval();
+  std::int64_t correct = 0;
+  for (std::size_t begin = 0; begin < rows.size(); begin += options_.eval_batch_size) {
+    const std::size_t end = std::min(rows.size(), begin + options_.eval_batch_size);
+    const std::vector<std::int64_t> batch(rows.begin() + begin, rows.begin() + end);
+    const std::vector<std::int64_t> predicted = argmax_rows(model_.scores(take_rows(X, batch)));
+    for (std::size_t i = 0; i < batch.size(); ++i) correct += predicted[i] == y[batch[i]];
+  }
+  if (mode == Mode::train) model_.train();
+  return static_cast<double>(correct) / static_cast<double>(rows.size());
+}
+
+void Solver::keep_best() {
+  best_val_acc_ = history_.epochs.back().val_acc;
+  best_parameters_.clear();
+  for (const Parameter& p : model_.parameters()) best_parameters_.push_back(p.value().clone());
+  best_buffers_.clear();
+  for (const NamedTensor& b : model_.buffers()) best_buffers_.push_back(b.tensor->clone());
+}
+
+void Solver::restore_best() {
+  if (best_parameters_.empty()) return;
+  for (std::size_t i = 0; i < best_parameters_.size(); ++i) {
+    model_.parameters()[i].value().copy_(best_parameters_[i]);
+  }
+  for (std::size_t i = 0; i < best_buffers_.size(); ++i) {
+    model_.buffers()[i].tensor->copy_(best_buffers_[i]);
+  }
+}
+
+std::vector<double> Solver::loss_history() const {
+  std::vector<double> out;
+  for (const IterationRecord& r : history_.iterations) out.push_back(r.loss);
+  return out;
+}
+
+std::vector<double> Solver::train_acc_history() const {
+  std::vector<double> out;
+  for (const EpochRecord& r : history_.epochs) out.push_back(r.train_acc);
+  return out;
+}
+
+std::vector<double> Solver::val_acc_history() const {
+  std::vector<double> out;
+  for (const EpochRecord& r : history_.epochs) out.push_back(r.val_acc);
+  return out;
+}
+
+JsonObject Solver::config() const {
+  JsonObject c;
+  c.set("model", model_.name())
+      .set("update_rule", options_.update_rule)
+      .set("learning_rate", initial_lr_)
+      .set("lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine")
+      .set("lr_decay", options_.lr_decay)
+      .set("batch_size", options_.batch_size)
+      .set("num_epochs", options_.num_epochs)
+      .set("reg", model_.reg())
+      .set("num_train", data_.X_train.dim(0))
+      .set("num_val", data_.X_val.dim(0))
+      .set("seed", static_cast<std::int64_t>(options_.seed));
+  for (const auto& [key, json] : options_.extra_config.fields()) c.set_rendered(key, json);
+  return c;
+}
+
+void Solver::write_run_files() const {
+  RunFilesOptions files;
+  files.title = options_.title;
+  files.summary.set("iterations_done", iteration_).set("epochs_done", epoch_);
+  tg::write_run_files(options_.checkpoint_dir, history_, config(), files);
+}
+
+void Solver::save_checkpoint() const { to_checkpoint().save(checkpoint_path()); }
+
+}  // namespace tg

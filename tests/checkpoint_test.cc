@@ -1,0 +1,132 @@
+// The checkpoint format and .npy export: round trips, and every kind of
+// damage turned into a FileError that names the file.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "graph/errors.h"
+#include "graph/rng.h"
+#include "solver/checkpoint.h"
+#include "solver/npy.h"
+#include "tests/test_folder.h"
+
+using namespace tg;
+
+namespace {
+
+Checkpoint sample_checkpoint() {
+  Rng rng(1);
+  Checkpoint c;
+  c.put("param/W1", Tensor::randn({3, 4}, rng));
+  c.put("param/scalar", Tensor::full({}, 2.5, DType::f64));
+  c.put("empty", Tensor::zeros({0, 3}));
+  c.put_int("solver/iteration", -42);
+  c.put_real("solver/lr", 1e-3);
+  c.put_string("meta/model", "ThreeLayerConvNet");
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("A checkpoint round-trips every kind of entry exactly") {
+  const Checkpoint c = sample_checkpoint();
+  const Checkpoint back = Checkpoint::parse("memory", c.serialize());
+  CHECK(back.tensor("param/W1").to_vector() == c.tensor("param/W1").to_vector());
+  CHECK(back.tensor("param/W1").dtype() == DType::f32);
+  CHECK(back.tensor("param/scalar").item() == 2.5);
+  CHECK(back.tensor("param/scalar").dtype() == DType::f64);
+  CHECK(back.tensor("empty").shape() == Shape{0, 3});
+  CHECK(back.get_int("solver/iteration") == -42);
+  CHECK(back.get_real("solver/lr") == 1e-3);
+  CHECK(back.get_string("meta/model") == "ThreeLayerConvNet");
+  CHECK(back.names_with_prefix("param/") == std::vector<std::string>{"param/W1", "param/scalar"});
+  CHECK(back.serialize() == c.serialize());
+}
+
+TEST_CASE("Saving is atomic and loading names the file") {
+  const std::string folder = tg::testing::fresh_test_folder("checkpoint_save");
+  const std::string path = folder + "/run.tgck";
+  sample_checkpoint().save(path);
+  sample_checkpoint().save(path);  // replaces
+  CHECK(tg::testing::entries_of(folder) == std::vector<std::string>{"run.tgck"});
+  const Checkpoint loaded = Checkpoint::load(path);
+  CHECK(loaded.source() == path);
+  const std::string missing_entry = path + ": no entry 'param/W9'";
+  CHECK_THROWS_WITH_AS(loaded.tensor("param/W9"), doctest::Contains(missing_entry.c_str()),
+                       FileError);
+  CHECK_THROWS_WITH_AS(loaded.get_int("meta/model"),
+                       doctest::Contains("entry 'meta/model' is not an integer"), FileError);
+  CHECK_THROWS_WITH_AS(Checkpoint::load(folder + "/missing.tgck"),
+                       doctest::Contains("missing.tgck"), FileError);
+}
+
+TEST_CASE("Every truncation of a checkpoint is rejected with the file named") {
+  const std::string bytes = sample_checkpoint().serialize();
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    CAPTURE(size);
+    CHECK_THROWS_WITH_AS(Checkpoint::parse("cut.tgck", bytes.substr(0, size)),
+                         doctest::Contains("cut.tgck: "), FileError);
+  }
+}
+
+TEST_CASE("Every single flipped bit is caught") {
+  const std::string bytes = sample_checkpoint().serialize();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = bytes;
+      damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
+      CAPTURE(i);
+      CAPTURE(bit);
+      CHECK_THROWS_AS(Checkpoint::parse("flip.tgck", damaged), FileError);
+    }
+  }
+}
+
+TEST_CASE("Wrong magic, version and padding are named") {
+  const std::string bytes = sample_checkpoint().serialize();
+  std::string other = bytes;
+  other[0] = 'X';
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("a.bin", other),
+                       "a.bin: byte 0: not a tapegrad checkpoint (the magic is not \"TGCKPT01\")",
+                       FileError);
+  std::string future = bytes;
+  future[8] = 2;
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("b.tgck", future),
+                       "b.tgck: byte 8: checkpoint format version 2, this build reads version 1",
+                       FileError);
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("c.tgck", bytes + "x"),
+                       doctest::Contains("c.tgck: byte 16: the header promises"), FileError);
+}
+
+TEST_CASE(".npy export writes NumPy's format 1.0 and reads back") {
+  const Tensor t = Tensor::from_values({2, 3}, {1, 2, 3, 4, 5, 6});
+  const std::string bytes = npy_bytes(t);
+  CHECK(bytes.substr(0, 8) == std::string("\x93NUMPY\x01\x00", 8));
+  const std::size_t header = static_cast<unsigned char>(bytes[8]) |
+                             static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8;
+  CHECK((10 + header) % 64 == 0);
+  CHECK(bytes.substr(10, 59) == "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }");
+  CHECK(bytes[10 + header - 1] == '\n');
+  CHECK(bytes.size() == 10 + header + 6 * 4);
+  CHECK(parse_npy("t.npy", bytes).to_vector() == t.to_vector());
+  const Tensor v = Tensor::from_values({4}, {1, 2, 3, 4}, DType::f64);
+  CHECK(npy_bytes(v).find("'descr': '<f8', 'fortran_order': False, 'shape': (4,), }") !=
+        std::string::npos);
+  CHECK(parse_npy("v.npy", npy_bytes(v)).shape() == Shape{4});
+  CHECK(npy_bytes(Tensor::full({}, 1.0)).find("'shape': (), }") != std::string::npos);
+  const std::string folder = tg::testing::fresh_test_folder("npy");
+  save_npy(folder + "/t.npy", t);
+  CHECK(load_npy(folder + "/t.npy").to_vector() == t.to_vector());
+}
+
+TEST_CASE("Malformed .npy files are rejected with the file named") {
+  const std::string bytes = npy_bytes(Tensor::zeros({2, 2}));
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    CHECK_THROWS_WITH_AS(parse_npy("x.npy", bytes.substr(0, size)), doctest::Contains("x.npy"),
+                         FileError);
+  }
+  std::string int_typed = bytes;
+  int_typed.replace(int_typed.find("<f4"), 3, "<i4");
+  CHECK_THROWS_WITH_AS(parse_npy("i.npy", int_typed), doctest::Contains("i.npy: dtype '<i4'"),
+                       FileError);
+}
