@@ -107,13 +107,15 @@ void Solver::train() {
   const Clock::time_point start = Clock::now();
   Clock::time_point epoch_start = start;
   std::int64_t examples = 0;
+  const std::int64_t first_iteration = iteration_;
   model_.train();
   while (iteration_ < total) {
     step();
     examples += options_.batch_size;
     const IterationRecord& last = history_.iterations.back();
     if (options_.on_step) {
-      options_.on_step({iteration_, total, last.epoch, last.loss, last.lr, seconds_since(start), examples});
+      options_.on_step({iteration_, total, per_epoch, last.epoch, last.loss, last.lr, seconds_since(start),
+                        examples, first_iteration});
     }
     if (options_.verbose && iteration_ % options_.print_every == 0) {
       fmt::print("(Iteration {} / {}) loss: {:.6f}\n", iteration_, total, last.loss);
@@ -276,10 +278,11 @@ JsonObject Solver::config() const {
   return c;
 }
 
-void Solver::write_run_files() const {
+void Solver::write_run_files(const JsonObject& summary) const {
   RunFilesOptions files;
   files.title = options_.title;
   files.summary.set("iterations_done", iteration_).set("epochs_done", epoch_);
+  for (const auto& [key, json] : summary.fields()) files.summary.set_rendered(key, json);
   tg::write_run_files(options_.checkpoint_dir, history_, config(), files);
 }
 

@@ -38,11 +38,13 @@ struct SolverData {
 struct StepInfo {
   std::int64_t iteration;       // counted from 1
   std::int64_t num_iterations;  // of the whole run
+  std::int64_t iterations_per_epoch;
   double epoch;                 // fractional
   double loss;
   double learning_rate;
   double seconds;               // since train() started (or resumed)
   std::int64_t examples;        // trained on since train() started
+  std::int64_t first_iteration; // the iteration count when train() started (0, or a resume's)
 };
 
 struct SolverOptions {
@@ -110,14 +112,18 @@ class Solver {
   Checkpoint to_checkpoint() const;
   void load_checkpoint(const Checkpoint& checkpoint);
 
+  // Rewrites the run folder's files (train() does after every epoch), with
+  // more summary fields for history.json, e.g. the test accuracy.
+  void write_run_files(const JsonObject& summary = {}) const;
+  // The run's configuration as history.json records it.
+  JsonObject config() const;
+
  private:
   void step();
   void end_epoch(double epoch_seconds);
   void keep_best();
   void restore_best();
-  void write_run_files() const;
   void save_checkpoint() const;
-  JsonObject config() const;
   [[noreturn]] void fail_non_finite(double loss) const;
 
   Module& model_;

@@ -1,0 +1,70 @@
+// A model of your own, written with tapegrad's C++ API and trained by the
+// Solver on Fashion-MNIST:
+//   bazel run //tools:example_model [-- NUM_TRAIN EPOCHS]
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "data/idx.h"
+#include "data/preprocess.h"
+#include "models/module.h"
+#include "ops/conv2d.h"
+#include "ops/linear.h"
+#include "ops/max_pool2d.h"
+#include "ops/relu.h"
+#include "ops/spatial_batchnorm.h"
+#include "solver/solver.h"
+
+// conv 3x3 (16) - spatial batch norm - relu - 2x2 max pool - affine (10).
+class SmallConvNet : public tg::Module {
+ public:
+  SmallConvNet() {
+    tg::Rng rng(0);
+    w1_ = add_parameter("W1", tg::Tensor::randn({16, 1, 3, 3}, rng, tg::DType::f32, 0, 0.3), true);
+    b1_ = add_parameter("b1", tg::Tensor::zeros({16}));
+    gamma_ = add_parameter("gamma", tg::Tensor::ones({16}));
+    beta_ = add_parameter("beta", tg::Tensor::zeros({16}));
+    w2_ = add_parameter("W2", tg::Tensor::randn({16 * 14 * 14, 10}, rng, tg::DType::f32, 0, 0.02), true);
+    b2_ = add_parameter("b2", tg::Tensor::zeros({10}));
+    bn_.running_mean = tg::Tensor::zeros({16});
+    bn_.running_var = tg::Tensor::ones({16});
+    add_buffer("bn.running_mean", bn_.running_mean);  // saved in checkpoints
+    add_buffer("bn.running_var", bn_.running_var);
+  }
+
+  tg::Var forward(const tg::Var& x) override {
+    bn_.mode = mode();
+    tg::Var h = tg::conv2d(x, w1_, b1_, {/*stride=*/1, /*pad=*/1});
+    h = tg::relu(tg::spatial_batchnorm(h, gamma_, beta_, bn_));
+    return tg::linear(tg::max_pool2d(h, {2, 2, 2}), w2_, b2_);
+  }
+
+  std::string name() const override { return "SmallConvNet"; }
+
+ private:
+  tg::Parameter w1_, b1_, gamma_, beta_, w2_, b2_;
+  tg::BatchNormState bn_;
+};
+
+int main(int argc, char** argv) {
+  const std::int64_t num_train = argc > 1 ? std::atoll(argv[1]) : 10000;
+  const std::int64_t epochs = argc > 2 ? std::atoll(argv[2]) : 2;
+  tg::PreprocessOptions pre;
+  pre.num_training = num_train;
+  pre.num_validation = 1000;
+  pre.num_test = 10000;
+  pre.scale = 1.0 / 255;
+  const tg::DataSplits data =
+      tg::preprocess(tg::load_idx_folder(std::string(tg::kFashionMnistFolder)), pre);
+
+  SmallConvNet model;
+  tg::SolverOptions options;
+  options.update_rule = "adam";
+  options.num_epochs = epochs;
+  options.batch_size = 50;
+  options.print_every = 100;
+  tg::Solver solver(model, {data.train.images, data.train.labels, data.val.images, data.val.labels},
+                    options);
+  solver.train();
+  fmt::print("test accuracy: {:.4f}\n", solver.check_accuracy(data.test.images, data.test.labels));
+}
