@@ -12,7 +12,9 @@
 namespace tg {
 
 double Module::loss(const Tensor& x, const Labels& y) {
-  Tape tape;
+  Tape::Options options;
+  options.detect_anomaly = detect_anomaly_;
+  Tape tape(options);
   // As the seed's models do (X.astype(self.dtype)), compute in the model's dtype.
   Var scores = forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_)));
   Var total = data_loss(scores, y);
@@ -24,7 +26,9 @@ double Module::loss(const Tensor& x, const Labels& y) {
 }
 
 Tensor Module::scores(const Tensor& x) {
-  Tape tape(Tape::inference());
+  Tape::Options options = Tape::inference();
+  options.detect_anomaly = detect_anomaly_;
+  Tape tape(options);
   return forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_))).value();
 }
 

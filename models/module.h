@@ -73,6 +73,10 @@ class Module {
 
   DType dtype() const { return dtype_; }
 
+  // Checks every op's output (and every gradient) for NaN or infinity as
+  // the tape records it, naming the first op that produced one (slower).
+  void set_detect_anomaly(bool on) { detect_anomaly_ = on; }
+
   // The generator behind dropout masks (saved in checkpoints).
   Rng& rng() { return rng_; }
 
@@ -94,6 +98,7 @@ class Module {
   Mode mode_ = Mode::train;
   double reg_ = 0.0;
   DType dtype_ = DType::f32;
+  bool detect_anomaly_ = false;
   Rng rng_{0};
 };
 

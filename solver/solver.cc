@@ -109,6 +109,8 @@ void Solver::train() {
   std::int64_t examples = 0;
   const std::int64_t first_iteration = iteration_;
   model_.train();
+  // From the first moment on, a run folder holds a checkpoint to resume from.
+  if (!options_.checkpoint_dir.empty() && iteration_ == 0) save_checkpoint();
   while (iteration_ < total) {
     step();
     examples += options_.batch_size;

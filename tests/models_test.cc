@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -256,4 +257,18 @@ TEST_CASE("Models reject bad options and inputs, naming themselves") {
   CHECK_THROWS_WITH_AS(net.scores(Tensor::zeros({2, 1, 28, 28})),
                        "ThreeLayerConvNet: expects images (N, 3, 32, 32), got shape (2,1,28,28)",
                        ArgumentError);
+}
+
+TEST_CASE("detect_anomaly names the first op that produced a non-finite value") {
+  FullyConnectedNetOptions o;
+  o.hidden_dims = {4};
+  o.input_dim = 3;
+  FullyConnectedNet net(o);
+  Tensor x = Tensor::zeros({2, 3});
+  x.at<float>(1, 2) = std::numeric_limits<float>::infinity();
+  // Without detection the NaN only shows in the loss.
+  CHECK(std::isnan(net.loss(x, {0, 1})));
+  net.set_detect_anomaly(true);
+  CHECK_THROWS_WITH_AS(net.loss(x, {0, 1}), doctest::Contains("op 'linear'"), NumericError);
+  CHECK_THROWS_WITH_AS(net.scores(x), doctest::Contains("op 'linear'"), NumericError);
 }

@@ -41,6 +41,7 @@ struct Flags {
   double reg = 0.0;
   std::int64_t num_train = 0;  // 0: everything but the validation split
   std::int64_t num_val = 5000;
+  std::int64_t num_test = 0;  // 0: the whole test set
   std::string out;
   std::uint64_t seed = 0;
   std::string resume;
@@ -52,6 +53,7 @@ struct Flags {
   std::vector<std::int64_t> hidden_dims = {256, 256};
   double keep_prob = 1.0;
   std::int64_t checkpoint_every = 0;
+  bool detect_anomaly = false;
 };
 
 std::string data_title(const std::string& data) {
@@ -133,11 +135,12 @@ int run(const Flags& flags) {
   tg::PreprocessOptions pre;
   pre.num_validation = flags.num_val;
   pre.num_training = flags.num_train > 0 ? flags.num_train : raw.train.size() - flags.num_val;
-  pre.num_test = raw.test.size();
+  pre.num_test = flags.num_test > 0 ? flags.num_test : raw.test.size();
   pre.scale = 1.0 / 255.0;  // pixels to about [-0.5, 0.5] after the mean image is subtracted
   const tg::DataSplits data = tg::preprocess(raw, pre);
 
   const std::unique_ptr<tg::Module> model = make_model(flags, data.train.images.shape());
+  model->set_detect_anomaly(flags.detect_anomaly);
   std::string resume = flags.resume.empty() ? "" : checkpoint_of(from_user_folder(flags.resume));
   std::string folder = from_user_folder(flags.out);
   if (folder.empty()) {
@@ -225,6 +228,8 @@ int main(int argc, char** argv) {
   app.add_option("--num-val", flags.num_val, "Validation examples, taken after the training ones")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--num-test", flags.num_test, "Test examples (default: the whole test set)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--out", flags.out, "Run folder (default: runs/<data>-<model>-<time>)");
   app.add_option("--seed", flags.seed, "Seed of initial weights, minibatches and dropout")->capture_default_str();
   app.add_option("--resume", flags.resume, "Continue a run: its folder or checkpoint (give the run's flags)");
@@ -240,6 +245,8 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint-every", flags.checkpoint_every,
                  "Also checkpoint every this many iterations (0: at epoch ends only)")
       ->check(CLI::NonNegativeNumber);
+  app.add_flag("--detect-anomaly", flags.detect_anomaly,
+               "Check every op's output and gradient for NaN/inf, naming the first bad op (slower)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
