@@ -22,7 +22,7 @@ AvgPool2dForward avg_pool2d_forward(const Tensor& x, const Pool2dParams& params)
     const T scale = T(1) / static_cast<T>(g.ph * g.pw);
     const T* in = x.data<T>();
     T* o = out.data<T>();
-    parallel_for(g.n * g.c, 8, [&](std::int64_t first, std::int64_t last) {
+    parallel_for(g.n * g.c, grain_for(g.h * g.w), [&](std::int64_t first, std::int64_t last) {
       for (std::int64_t p = first; p < last; ++p) {
         const T* plane = in + p * in_plane;
         for (std::int64_t i = 0; i < g.oh; ++i)
@@ -53,7 +53,7 @@ Tensor avg_pool2d_backward(const Tensor& dout, const AvgPool2dCache& cache) {
     const T scale = T(1) / static_cast<T>(g.ph * g.pw);
     const T* d = dout.data<T>();
     T* out = dx.data<T>();
-    parallel_for(g.n * g.c, 8, [&](std::int64_t first, std::int64_t last) {
+    parallel_for(g.n * g.c, grain_for(g.h * g.w), [&](std::int64_t first, std::int64_t last) {
       std::fill(out + first * in_plane, out + last * in_plane, T(0));
       for (std::int64_t p = first; p < last; ++p) {
         T* plane = out + p * in_plane;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "graph/checks.h"
 #include "graph/eigen.h"
@@ -166,6 +167,9 @@ Conv2dGrads backward(const Conv2dGeometry& g, const Tensor& dout, const Conv2dCa
       db[f] += sum;
     }
 
+  // Each thread sums dW over its images into its own part; the parts are
+  // added in image order afterwards, so results do not depend on timing.
+  std::vector<std::pair<std::int64_t, Tensor>> dw_parts;  // (first image, part)
   parallel_for(g.n, 1, [&](std::int64_t first, std::int64_t last) {
     Tensor col = is_pointwise(g) ? Tensor() : Tensor::empty({taps, plane}, dout.dtype());
     Tensor dcol = is_pointwise(g) || !need_dx ? Tensor() : Tensor::empty({taps, plane}, dout.dtype());
@@ -189,9 +193,12 @@ Conv2dGrads backward(const Conv2dGeometry& g, const Tensor& dout, const Conv2dCa
         col2im(dcol.data<T>(), g, dx_image);
       }
     }
-#pragma omp critical(conv2d_dw)
-    dw += dw_local;
+#pragma omp critical(conv2d_dw_parts)
+    dw_parts.emplace_back(first, std::move(dw_part));
   });
+  std::sort(dw_parts.begin(), dw_parts.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [first, part] : dw_parts) dw += as_matrix<T>(part, g.f, taps);
   return grads;
 }
 

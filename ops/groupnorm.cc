@@ -34,7 +34,7 @@ void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor
   const T* g = gamma.data<T>();
   const T* b = beta.data<T>();
   T* o = out.data<T>();
-  parallel_for(l.n * l.groups, 0, [&](std::int64_t first, std::int64_t last) {
+  parallel_for(l.n * l.groups, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t ng = first; ng < last; ++ng) {
       const std::int64_t n = ng / l.groups, c0 = (ng % l.groups) * l.group_channels();
       const T* block = in + l.channel_block(n, c0);
@@ -67,7 +67,7 @@ void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormG
   const double count = static_cast<double>(l.count());
   // Per (n, c): sum(dout) and sum(dout * (x - mean)), reused for dgamma and dbeta.
   std::vector<double> sum_d(l.n * l.c, 0.0), sum_dx(l.n * l.c, 0.0);
-  parallel_for(l.n * l.groups, 0, [&](std::int64_t first, std::int64_t last) {
+  parallel_for(l.n * l.groups, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t ng = first; ng < last; ++ng) {
       const std::int64_t n = ng / l.groups, c0 = (ng % l.groups) * l.group_channels();
       const double mean = cache.mean[ng], inv_std = cache.inv_std[ng];

@@ -62,7 +62,7 @@ MaxPool2dForward max_pool2d_forward(const Tensor& x, const Pool2dParams& params)
     using T = decltype(zero);
     const T* in = x.data<T>();
     T* o = out.data<T>();
-    parallel_for(g.n * g.c, 8, [&](std::int64_t first, std::int64_t last) {
+    parallel_for(g.n * g.c, grain_for(g.h * g.w), [&](std::int64_t first, std::int64_t last) {
       for (std::int64_t p = first; p < last; ++p) {
         if (two_by_two) {
           pool_plane_2x2(in + p * in_plane, g, o + p * out_plane, argmax.data() + p * out_plane);
@@ -88,7 +88,7 @@ Tensor max_pool2d_backward(const Tensor& dout, const MaxPool2dCache& cache) {
     using T = decltype(zero);
     const T* d = dout.data<T>();
     T* out = dx.data<T>();
-    parallel_for(g.n * g.c, 8, [&](std::int64_t first, std::int64_t last) {
+    parallel_for(g.n * g.c, grain_for(g.h * g.w), [&](std::int64_t first, std::int64_t last) {
       std::fill(out + first * in_plane, out + last * in_plane, T(0));
       for (std::int64_t p = first; p < last; ++p) {
         const std::int32_t* at = cache.argmax.data() + p * out_plane;

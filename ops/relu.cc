@@ -5,11 +5,6 @@
 #include "graph/parallel.h"
 
 namespace tg {
-namespace {
-
-constexpr std::int64_t kGrain = 1 << 16;
-
-}  // namespace
 
 ReluForward relu_forward(const Tensor& x) {
   check_min_rank("relu", "x", x, 0);
@@ -18,7 +13,7 @@ ReluForward relu_forward(const Tensor& x) {
     using T = decltype(zero);
     const T* in = x.data<T>();
     T* o = out.data<T>();
-    parallel_for(x.numel(), kGrain, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(x.numel(), grain_for(1), [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) o[i] = in[i] > T(0) ? in[i] : T(0);
     });
   });
@@ -34,7 +29,7 @@ Tensor relu_backward(const Tensor& dout, const ReluCache& cache) {
     const T* x = cache.x.data<T>();
     const T* d = dout.data<T>();
     T* g = dx.data<T>();
-    parallel_for(dout.numel(), kGrain, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(dout.numel(), grain_for(1), [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) g[i] = x[i] > T(0) ? d[i] : T(0);
     });
   });

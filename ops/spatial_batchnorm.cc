@@ -32,7 +32,7 @@ void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor
   const T* running_var = state.running_var.data<T>();
   T* o = out.data<T>();
   const bool train = state.mode == Mode::train;
-  parallel_for(l.c, 0, [&](std::int64_t first, std::int64_t last) {
+  parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t c = first; c < last; ++c) {
       double mean = running_mean[c], var = running_var[c];
       if (train) {
@@ -75,7 +75,7 @@ void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormG
   T* dgamma = grads.dgamma.data<T>();
   T* dbeta = grads.dbeta.data<T>();
   const double count = static_cast<double>(l.count());
-  parallel_for(l.c, 0, [&](std::int64_t first, std::int64_t last) {
+  parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t c = first; c < last; ++c) {
       const double mean = cache.mean[c], inv_std = cache.inv_std[c];
       double sum_d = 0, sum_dx = 0;  // sum(dout), sum(dout * (x - mean))
