@@ -130,3 +130,33 @@ TEST_CASE("Malformed .npy files are rejected with the file named") {
   CHECK_THROWS_WITH_AS(parse_npy("i.npy", int_typed), doctest::Contains("i.npy: dtype '<i4'"),
                        FileError);
 }
+
+namespace {
+
+// The .npy file of a 2x2 float32 zero tensor, its shape text replaced by
+// `shape` (padding absorbs the change, so the header length still holds).
+std::string npy_with_shape_text(const std::string& shape) {
+  std::string bytes = npy_bytes(Tensor::zeros({2, 2}));
+  const std::size_t at = bytes.find("(2, 2)");
+  bytes.replace(at, 6, shape);
+  bytes.erase(bytes.find("} ") + 1, shape.size() - 6);
+  return bytes;
+}
+
+}  // namespace
+
+// Regression (tools/fuzz.sh, tests/fuzz_corpus/npy/crash-b45c2c7a...): the
+// element count of a lying shape overflowed int64 in Shape::numel.
+TEST_CASE("A .npy shape whose size overflows 64 bits is rejected, not multiplied out") {
+  CHECK_THROWS_WITH_AS(parse_npy("big.npy", npy_with_shape_text("(1099511627776, 1099511627776)")),
+                       doctest::Contains("big.npy: shape (1099511627776,1099511627776) is too big"),
+                       FileError);
+  CHECK_THROWS_WITH_AS(
+      parse_npy("e.npy", npy_with_shape_text("(0, 1099511627776, 1099511627776, 1099511627776)")),
+      doctest::Contains("e.npy: shape (0,1099511627776,1099511627776,1099511627776) is too big"),
+      FileError);
+  CHECK(parse_npy("ok.npy", npy_with_shape_text("(4, 1)")).shape() == Shape{4, 1});
+  const std::string empty = npy_with_shape_text("(0, 1099511627776)");
+  CHECK(parse_npy("empty.npy", empty.substr(0, empty.size() - 16)).shape() ==
+        Shape{0, 1099511627776});
+}
