@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <limits>
 #include <optional>
 
 #include "graph/byte_reader.h"
 #include "graph/file_error.h"
+#include "solver/array_bytes.h"
 #include "solver/atomic_file.h"
 
 namespace tg {
@@ -23,25 +23,6 @@ std::string_view value_after(std::string_view source, std::string_view header,
   std::string_view rest = header.substr(at + key.size());
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
   return rest;
-}
-
-// The bytes of data an array of this shape holds, or nothing when the product
-// of its nonzero dimensions and the element size overflows int64 (NumPy's
-// "array is too big"), so that no product of its dimensions can overflow.
-std::optional<std::uint64_t> data_bytes_of(const std::vector<std::int64_t>& dims, DType dtype) {
-  constexpr std::uint64_t kMax = std::numeric_limits<std::int64_t>::max();
-  std::uint64_t nonzero = size_of(dtype);
-  bool empty = false;
-  for (const std::int64_t d : dims) {
-    if (d == 0) {
-      empty = true;
-    } else if (nonzero > kMax / static_cast<std::uint64_t>(d)) {
-      return std::nullopt;
-    } else {
-      nonzero *= static_cast<std::uint64_t>(d);
-    }
-  }
-  return empty ? 0 : nonzero;
 }
 
 }  // namespace
@@ -117,7 +98,7 @@ Tensor parse_npy(std::string_view source, std::string_view bytes) {
     fail_file(source, "rank {} is above the maximum {}", dims.size(), Shape::kMaxRank);
   }
   const Shape shape(dims);
-  const std::optional<std::uint64_t> data_bytes = data_bytes_of(dims, dtype);
+  const std::optional<std::uint64_t> data_bytes = array_data_bytes(dims, dtype);
   if (!data_bytes) fail_file(source, "shape {} is too big (its size overflows 64 bits)", shape.str());
   if (*data_bytes != in.remaining()) {
     fail_at_byte(source, in.offset(), "shape {} needs {} bytes of data, the file has {}", shape.str(),

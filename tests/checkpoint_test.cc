@@ -1,8 +1,11 @@
 // The checkpoint format and .npy export: round trips, and every kind of
 // damage turned into a FileError that names the file.
 #include <doctest/doctest.h>
+#include <zlib.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "graph/errors.h"
 #include "graph/rng.h"
@@ -96,6 +99,62 @@ TEST_CASE("Wrong magic, version and padding are named") {
                        FileError);
   CHECK_THROWS_WITH_AS(Checkpoint::parse("c.tgck", bytes + "x"),
                        doctest::Contains("c.tgck: byte 16: the header promises"), FileError);
+}
+
+// Regression (tools/fuzz.sh, tests/fuzz_corpus/checkpoint/crash-fa8ffdfc...):
+// a dimension after a zero was checked against the bytes left in the file,
+// so an empty tensor as the last entry could not be read back.
+TEST_CASE("An empty tensor round-trips wherever it is in the checkpoint") {
+  Checkpoint c;
+  c.put("a", Tensor::zeros({2}));
+  c.put("z/empty", Tensor::zeros({0, 4, 1000}, DType::f64));
+  const Checkpoint back = Checkpoint::parse("last.tgck", c.serialize());
+  CHECK(back.tensor("z/empty").shape() == Shape{0, 4, 1000});
+  CHECK(back.tensor("z/empty").dtype() == DType::f64);
+  CHECK(back.serialize() == c.serialize());
+}
+
+namespace {
+
+void append_little_endian(std::string& out, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(value >> (8 * i) & 0xff));
+}
+
+// A valid checkpoint (header, checksum) whose one entry is a float32 tensor
+// "t" of these dimensions, without element bytes.
+std::string checkpoint_with_empty_tensor(const std::vector<std::uint64_t>& dims) {
+  std::string payload;
+  append_little_endian(payload, 1, 2);
+  payload += "t";
+  payload += {'\x01', '\x00', static_cast<char>(dims.size())};  // tensor, float32, rank
+  for (std::uint64_t d : dims) append_little_endian(payload, d, 8);
+  std::string file = "TGCKPT01";
+  append_little_endian(file, Checkpoint::kVersion, 4);
+  append_little_endian(file, 1, 4);
+  append_little_endian(file, payload.size(), 8);
+  file += payload;
+  const auto* bytes = reinterpret_cast<const Bytef*>(file.data());
+  append_little_endian(file, crc32(0, bytes, static_cast<uInt>(file.size())), 4);
+  return file;
+}
+
+}  // namespace
+
+TEST_CASE("A tensor whose size overflows 64 bits is rejected, even an empty one") {
+  const std::uint64_t huge = std::uint64_t{1} << 62;
+  CHECK(Checkpoint::parse("ok.tgck", checkpoint_with_empty_tensor({0, 4})).tensor("t").shape() ==
+        Shape{0, 4});
+  CHECK_THROWS_WITH_AS(
+      Checkpoint::parse("big.tgck", checkpoint_with_empty_tensor({0, huge, huge})),
+      doctest::Contains("big.tgck: byte 30: entry 't': shape (0,4611686018427387904,"
+                        "4611686018427387904) is too big"),
+      FileError);
+  CHECK_THROWS_WITH_AS(
+      Checkpoint::parse("neg.tgck", checkpoint_with_empty_tensor({0, 2 * huge})),
+      doctest::Contains("neg.tgck: byte 38: entry 't': dimension 9223372036854775808 is above"),
+      FileError);
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("cut.tgck", checkpoint_with_empty_tensor({3, 5})),
+                       doctest::Contains("cut.tgck: byte 46: the data ends"), FileError);
 }
 
 TEST_CASE(".npy export writes NumPy's format 1.0 and reads back") {

@@ -29,7 +29,7 @@ declare -A max_len=([idx]=4096 [cifar10]=8192 [checkpoint]=4096 [npy]=2048)
 readonly reader_sources=(
   graph/buffer.cc graph/byte_reader.cc graph/checks.cc graph/rng.cc graph/shape.cc
   graph/tensor.cc data/cifar10.cc data/idx.cc data/read_file.cc solver/atomic_file.cc
-  solver/checkpoint.cc solver/npy.cc tests/fuzz/fuzz_one_input.cc
+  solver/array_bytes.cc solver/checkpoint.cc solver/npy.cc tests/fuzz/fuzz_one_input.cc
 )
 readonly install_command="apt-get update && apt-get install -y clang-14 libclang-rt-14-dev"
 
