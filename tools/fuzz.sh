@@ -116,14 +116,22 @@ say "built ${targets[*]} in $bin"
 executions_in() {
   local count
   count=$(sed -n 's/^stat::number_of_executed_units: *//p' "$1" | tail -n 1)
-  [[ -n $count ]] || count=$(grep -o '^#[0-9]*' "$1" | tail -n 1 | tr -d '#')
+  [[ -n $count ]] || count=$(grep -a -o '^#[0-9]*' "$1" | tail -n 1 | tr -d '#')
   echo "${count:-0}"
 }
 
-# What went wrong, in one line, from a libFuzzer log.
+# What went wrong, in one line, from a libFuzzer log: the most telling line.
 finding_in() {
-  grep -m 1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|terminate called|what\(\):' "$1" \
-    | sed 's/^==[0-9]*==//' || true
+  local pattern line
+  for pattern in 'runtime error:' 'ERROR: (AddressSanitizer|LeakSanitizer)' 'what\(\):' \
+                 'ERROR: libFuzzer'; do
+    line=$(grep -a -m 1 -E "$pattern" "$1" || true)
+    if [[ -n $line ]]; then
+      echo "${line#==*== }" | sed 's/^ *//'
+      return
+    fi
+  done
+  echo "(see $1)"
 }
 
 # Copies a finding into the regression corpus, a crash minimised first
