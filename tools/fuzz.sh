@@ -31,7 +31,7 @@ readonly reader_sources=(
   graph/tensor.cc data/cifar10.cc data/idx.cc data/read_file.cc solver/atomic_file.cc
   solver/array_bytes.cc solver/checkpoint.cc solver/npy.cc tests/fuzz/fuzz_one_input.cc
 )
-readonly install_command="apt-get update && apt-get install -y clang-14 libclang-rt-14-dev"
+readonly install_command="apt-get update && apt-get install -y clang-14 libclang-rt-14-dev  (as root)"
 
 usage() {
   sed -n '2,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0" >&2
