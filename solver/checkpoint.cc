@@ -4,10 +4,12 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "graph/byte_reader.h"
 #include "graph/errors.h"
 #include "graph/file_error.h"
+#include "solver/array_bytes.h"
 #include "solver/atomic_file.h"
 
 namespace tg {
@@ -173,21 +175,24 @@ Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes) {
       const DType dtype = dtype_code == 0 ? DType::f32 : DType::f64;
       const std::uint8_t rank = in.u8("tensor rank");
       if (rank > Shape::kMaxRank) fail_at_byte(source, in.offset() - 1, "entry '{}': rank {} is above {}", name, rank, Shape::kMaxRank);
+      const std::size_t dims_offset = in.offset();
       std::vector<std::int64_t> dims(rank);
-      std::uint64_t elements = 1;
       for (auto& d : dims) {
         const std::uint64_t dim = in.u64_little_endian("tensor dimension");
-        // Bound every product by the bytes left, so a lying header cannot overflow or allocate.
-        if (dim > in.remaining() || (dim > 0 && elements > in.remaining() / dim)) {
-          fail_at_byte(source, in.offset() - 8, "entry '{}': dimension {} does not fit in the file", name, dim);
+        if (dim > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+          fail_at_byte(source, in.offset() - 8, "entry '{}': dimension {} is above 2^63 - 1", name, dim);
         }
-        elements *= dim;
         d = static_cast<std::int64_t>(dim);
       }
-      const std::size_t data_bytes = elements * size_of(dtype);
-      const std::uint8_t* values = in.take(data_bytes, "tensor elements");
+      // Sized without overflow, and taken from the file before anything is allocated.
+      const std::optional<std::uint64_t> data_bytes = array_data_bytes(dims, dtype);
+      if (!data_bytes) {
+        fail_at_byte(source, dims_offset, "entry '{}': shape {} is too big (its size overflows 64 bits)",
+                     name, Shape(dims).str());
+      }
+      const std::uint8_t* values = in.take(*data_bytes, "tensor elements");
       Tensor t = Tensor::empty(Shape(dims), dtype);
-      if (data_bytes > 0) std::memcpy(t.raw_data(), values, data_bytes);
+      if (*data_bytes > 0) std::memcpy(t.raw_data(), values, *data_bytes);
       checkpoint.entries_[name] = std::move(t);
     } else if (kind == kInt) {
       checkpoint.entries_[name] = static_cast<std::int64_t>(in.u64_little_endian("integer"));

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <optional>
 
 #include "graph/byte_reader.h"
 #include "graph/file_error.h"
+#include "solver/array_bytes.h"
 #include "solver/atomic_file.h"
 
 namespace tg {
@@ -96,13 +98,14 @@ Tensor parse_npy(std::string_view source, std::string_view bytes) {
     fail_file(source, "rank {} is above the maximum {}", dims.size(), Shape::kMaxRank);
   }
   const Shape shape(dims);
-  const std::size_t data_bytes = static_cast<std::size_t>(shape.numel()) * size_of(dtype);
-  if (data_bytes != in.remaining()) {
+  const std::optional<std::uint64_t> data_bytes = array_data_bytes(dims, dtype);
+  if (!data_bytes) fail_file(source, "shape {} is too big (its size overflows 64 bits)", shape.str());
+  if (*data_bytes != in.remaining()) {
     fail_at_byte(source, in.offset(), "shape {} needs {} bytes of data, the file has {}", shape.str(),
-                 data_bytes, in.remaining());
+                 *data_bytes, in.remaining());
   }
   Tensor t = Tensor::empty(shape, dtype);
-  if (data_bytes > 0) std::memcpy(t.raw_data(), in.take(data_bytes, "data"), data_bytes);
+  if (*data_bytes > 0) std::memcpy(t.raw_data(), in.take(*data_bytes, "data"), *data_bytes);
   return t;
 }
 

@@ -1,8 +1,11 @@
 // The checkpoint format and .npy export: round trips, and every kind of
 // damage turned into a FileError that names the file.
 #include <doctest/doctest.h>
+#include <zlib.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "graph/errors.h"
 #include "graph/rng.h"
@@ -98,6 +101,62 @@ TEST_CASE("Wrong magic, version and padding are named") {
                        doctest::Contains("c.tgck: byte 16: the header promises"), FileError);
 }
 
+// Regression (tools/fuzz.sh, tests/fuzz_corpus/checkpoint/crash-fa8ffdfc...):
+// a dimension after a zero was checked against the bytes left in the file,
+// so an empty tensor as the last entry could not be read back.
+TEST_CASE("An empty tensor round-trips wherever it is in the checkpoint") {
+  Checkpoint c;
+  c.put("a", Tensor::zeros({2}));
+  c.put("z/empty", Tensor::zeros({0, 4, 1000}, DType::f64));
+  const Checkpoint back = Checkpoint::parse("last.tgck", c.serialize());
+  CHECK(back.tensor("z/empty").shape() == Shape{0, 4, 1000});
+  CHECK(back.tensor("z/empty").dtype() == DType::f64);
+  CHECK(back.serialize() == c.serialize());
+}
+
+namespace {
+
+void append_little_endian(std::string& out, std::uint64_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(value >> (8 * i) & 0xff));
+}
+
+// A valid checkpoint (header, checksum) whose one entry is a float32 tensor
+// "t" of these dimensions, without element bytes.
+std::string checkpoint_with_empty_tensor(const std::vector<std::uint64_t>& dims) {
+  std::string payload;
+  append_little_endian(payload, 1, 2);
+  payload += "t";
+  payload += {'\x01', '\x00', static_cast<char>(dims.size())};  // tensor, float32, rank
+  for (std::uint64_t d : dims) append_little_endian(payload, d, 8);
+  std::string file = "TGCKPT01";
+  append_little_endian(file, Checkpoint::kVersion, 4);
+  append_little_endian(file, 1, 4);
+  append_little_endian(file, payload.size(), 8);
+  file += payload;
+  const auto* bytes = reinterpret_cast<const Bytef*>(file.data());
+  append_little_endian(file, crc32(0, bytes, static_cast<uInt>(file.size())), 4);
+  return file;
+}
+
+}  // namespace
+
+TEST_CASE("A tensor whose size overflows 64 bits is rejected, even an empty one") {
+  const std::uint64_t huge = std::uint64_t{1} << 62;
+  CHECK(Checkpoint::parse("ok.tgck", checkpoint_with_empty_tensor({0, 4})).tensor("t").shape() ==
+        Shape{0, 4});
+  CHECK_THROWS_WITH_AS(
+      Checkpoint::parse("big.tgck", checkpoint_with_empty_tensor({0, huge, huge})),
+      doctest::Contains("big.tgck: byte 30: entry 't': shape (0,4611686018427387904,"
+                        "4611686018427387904) is too big"),
+      FileError);
+  CHECK_THROWS_WITH_AS(
+      Checkpoint::parse("neg.tgck", checkpoint_with_empty_tensor({0, 2 * huge})),
+      doctest::Contains("neg.tgck: byte 38: entry 't': dimension 9223372036854775808 is above"),
+      FileError);
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("cut.tgck", checkpoint_with_empty_tensor({3, 5})),
+                       doctest::Contains("cut.tgck: byte 46: the data ends"), FileError);
+}
+
 TEST_CASE(".npy export writes NumPy's format 1.0 and reads back") {
   const Tensor t = Tensor::from_values({2, 3}, {1, 2, 3, 4, 5, 6});
   const std::string bytes = npy_bytes(t);
@@ -129,4 +188,34 @@ TEST_CASE("Malformed .npy files are rejected with the file named") {
   int_typed.replace(int_typed.find("<f4"), 3, "<i4");
   CHECK_THROWS_WITH_AS(parse_npy("i.npy", int_typed), doctest::Contains("i.npy: dtype '<i4'"),
                        FileError);
+}
+
+namespace {
+
+// The .npy file of a 2x2 float32 zero tensor, its shape text replaced by
+// `shape` (padding absorbs the change, so the header length still holds).
+std::string npy_with_shape_text(const std::string& shape) {
+  std::string bytes = npy_bytes(Tensor::zeros({2, 2}));
+  const std::size_t at = bytes.find("(2, 2)");
+  bytes.replace(at, 6, shape);
+  bytes.erase(bytes.find("} ") + 1, shape.size() - 6);
+  return bytes;
+}
+
+}  // namespace
+
+// Regression (tools/fuzz.sh, tests/fuzz_corpus/npy/crash-b45c2c7a...): the
+// element count of a lying shape overflowed int64 in Shape::numel.
+TEST_CASE("A .npy shape whose size overflows 64 bits is rejected, not multiplied out") {
+  CHECK_THROWS_WITH_AS(parse_npy("big.npy", npy_with_shape_text("(1099511627776, 1099511627776)")),
+                       doctest::Contains("big.npy: shape (1099511627776,1099511627776) is too big"),
+                       FileError);
+  CHECK_THROWS_WITH_AS(
+      parse_npy("e.npy", npy_with_shape_text("(0, 1099511627776, 1099511627776, 1099511627776)")),
+      doctest::Contains("e.npy: shape (0,1099511627776,1099511627776,1099511627776) is too big"),
+      FileError);
+  CHECK(parse_npy("ok.npy", npy_with_shape_text("(4, 1)")).shape() == Shape{4, 1});
+  const std::string empty = npy_with_shape_text("(0, 1099511627776)");
+  CHECK(parse_npy("empty.npy", empty.substr(0, empty.size() - 16)).shape() ==
+        Shape{0, 1099511627776});
 }

@@ -1,0 +1,185 @@
+#include "tests/fuzz/fuzz_one_input.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data/cifar10.h"
+#include "data/idx.h"
+#include "data/read_file.h"
+#include "graph/errors.h"
+#include "solver/checkpoint.h"
+#include "solver/npy.h"
+
+namespace tg::fuzz {
+namespace {
+
+constexpr std::string_view kFile = "fuzz-input";
+constexpr std::size_t kIdxImagesHeaderBytes = 16;
+constexpr std::size_t kIdxLabelsHeaderBytes = 8;
+constexpr std::size_t kCifar10RecordBytes = 3073;
+constexpr std::size_t kCheckpointHeaderBytes = 24;
+constexpr std::size_t kCheckpointChecksumBytes = 4;
+
+// Runs parse(); a tg::Error from it is one of the accepted outcomes.
+template <class Parse>
+void accepting_errors(Parse&& parse) {
+  try {
+    parse();
+  } catch (const Error&) {
+  }
+}
+
+// Runs step(), which must not fail even with a tg::Error.
+template <class Step>
+auto must_succeed(std::string_view what, Step&& step) {
+  try {
+    return step();
+  } catch (const Error& error) {
+    throw std::logic_error(fmt::format("{} threw: {}", what, error.what()));
+  }
+}
+
+void require(bool holds, std::string_view invariant) {
+  if (!holds) throw std::logic_error(fmt::format("broken invariant: {}", invariant));
+}
+
+void require_labels_in_range(const Labels& labels) {
+  for (std::int32_t label : labels) require(label >= 0 && label < 10, "labels are in 0..9");
+}
+
+std::string_view as_chars(ByteSpan bytes) {
+  return {reinterpret_cast<const char*>(bytes.data), bytes.size};
+}
+
+bool same_tensor(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && a.dtype() == b.dtype() &&
+         std::memcmp(a.raw_data(), b.raw_data(), a.bytes()) == 0;
+}
+
+void fuzz_idx(ByteSpan bytes) {
+  std::vector<std::uint8_t> decompressed;
+  if (bytes.size >= 2 && bytes.data[0] == 0x1f && bytes.data[1] == 0x8b) {
+    try {
+      decompressed = gunzip(kFile, bytes);
+    } catch (const Error&) {
+      return;
+    }
+    bytes = ByteSpan(decompressed);
+  }
+  accepting_errors([&] {
+    const Tensor images = parse_idx_images(kFile, bytes);
+    require(images.dtype() == DType::f32 && images.rank() == 4 && images.dim(1) == 1,
+            "IDX images are float32 (N, 1, rows, cols)");
+    require(images.bytes() / sizeof(float) + kIdxImagesHeaderBytes == bytes.size,
+            "an IDX images file is the header and one byte per pixel");
+  });
+  accepting_errors([&] {
+    const Labels labels = parse_idx_labels(kFile, bytes);
+    require(labels.size() + kIdxLabelsHeaderBytes == bytes.size,
+            "an IDX labels file is the header and one byte per label");
+    require_labels_in_range(labels);
+  });
+}
+
+void require_cifar10(const Dataset& dataset, std::size_t file_bytes) {
+  const Tensor& images = dataset.images;
+  require(images.dtype() == DType::f32 && images.rank() == 4 && images.dim(1) == 3 &&
+              images.dim(2) == 32 && images.dim(3) == 32,
+          "CIFAR-10 images are float32 (N, 3, 32, 32)");
+  require(images.dim(0) == dataset.size() &&
+              static_cast<std::size_t>(dataset.size()) * kCifar10RecordBytes == file_bytes,
+          "a CIFAR-10 file is whole records, one image and one label each");
+  require_labels_in_range(dataset.labels);
+}
+
+void fuzz_cifar10(ByteSpan bytes) {
+  accepting_errors([&] { require_cifar10(parse_cifar10(kFile, bytes), bytes.size); });
+  // The same bytes as two batch files, split in the middle.
+  const std::size_t half = bytes.size / 2;
+  const std::vector<NamedBytes> files = {
+      {"fuzz-input-1", std::vector<std::uint8_t>(bytes.data, bytes.data + half)},
+      {"fuzz-input-2", std::vector<std::uint8_t>(bytes.data + half, bytes.data + bytes.size)}};
+  accepting_errors([&] { require_cifar10(parse_cifar10(files), bytes.size); });
+}
+
+// The bytes with the header's payload size and the trailing CRC-32 rewritten
+// to match the rest (unchanged when too short to have them).
+std::string with_matching_size_and_checksum(std::string_view bytes) {
+  std::string fixed(bytes);
+  if (fixed.size() < kCheckpointHeaderBytes + kCheckpointChecksumBytes) return fixed;
+  const std::size_t checked = fixed.size() - kCheckpointChecksumBytes;
+  const std::uint64_t payload_size = checked - kCheckpointHeaderBytes;
+  for (int i = 0; i < 8; ++i) fixed[16 + i] = static_cast<char>(payload_size >> (8 * i) & 0xff);
+  const auto crc = static_cast<std::uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(fixed.data()),
+            static_cast<uInt>(checked)));
+  for (int i = 0; i < 4; ++i) fixed[checked + i] = static_cast<char>(crc >> (8 * i) & 0xff);
+  return fixed;
+}
+
+void parse_checkpoint(std::string_view bytes) {
+  const std::string serialized = Checkpoint::parse(kFile, bytes).serialize();
+  const std::string again = must_succeed("parsing a serialized checkpoint", [&] {
+    return Checkpoint::parse("round trip", serialized).serialize();
+  });
+  require(again == serialized, "a checkpoint survives serialize and parse unchanged");
+}
+
+void fuzz_checkpoint(ByteSpan bytes) {
+  accepting_errors([&] { parse_checkpoint(as_chars(bytes)); });
+  accepting_errors([&] { parse_checkpoint(with_matching_size_and_checksum(as_chars(bytes))); });
+}
+
+void fuzz_npy(ByteSpan bytes) {
+  accepting_errors([&] {
+    const Tensor tensor = parse_npy(kFile, as_chars(bytes));
+    const Tensor back = must_succeed("parsing npy_bytes of a parsed .npy", [&] {
+      return parse_npy("round trip", npy_bytes(tensor));
+    });
+    require(same_tensor(back, tensor), "a .npy tensor survives npy_bytes and parse_npy");
+  });
+}
+
+}  // namespace
+
+std::string_view target_name(Reader reader) {
+  switch (reader) {
+    case Reader::idx:
+      return "idx";
+    case Reader::cifar10:
+      return "cifar10";
+    case Reader::checkpoint:
+      return "checkpoint";
+    case Reader::npy:
+      return "npy";
+  }
+  return "unknown";
+}
+
+std::optional<Reader> reader_of_target(std::string_view name) {
+  for (Reader reader : kReaders) {
+    if (target_name(reader) == name) return reader;
+  }
+  return std::nullopt;
+}
+
+void fuzz_one_input(Reader reader, ByteSpan bytes) {
+  switch (reader) {
+    case Reader::idx:
+      return fuzz_idx(bytes);
+    case Reader::cifar10:
+      return fuzz_cifar10(bytes);
+    case Reader::checkpoint:
+      return fuzz_checkpoint(bytes);
+    case Reader::npy:
+      return fuzz_npy(bytes);
+  }
+}
+
+}  // namespace tg::fuzz

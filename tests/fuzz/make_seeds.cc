@@ -1,0 +1,127 @@
+// Writes the seed inputs of the fuzz targets: a few small valid files of each
+// format, as tests/fuzz_corpus/<target>/seed-<what>. Deterministic, so running
+// it again changes nothing:
+//   bazel run //tests/fuzz:make_seeds -- "$PWD/tests/fuzz_corpus"
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "graph/errors.h"
+#include "graph/rng.h"
+#include "graph/tensor.h"
+#include "solver/atomic_file.h"
+#include "solver/checkpoint.h"
+#include "solver/npy.h"
+#include "tests/data_bytes.h"
+
+namespace {
+
+using tg::testing::Bytes;
+namespace fs = std::filesystem;
+
+std::string as_string(const Bytes& bytes) { return {bytes.begin(), bytes.end()}; }
+
+// One gzip member holding `bytes` (header time 0, so the output is stable).
+std::string gzip(const Bytes& bytes) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw tg::Error("make_seeds: deflateInit2 failed");
+  }
+  std::string out(deflateBound(&stream, bytes.size()), '\0');
+  stream.next_in = const_cast<Bytef*>(bytes.data());
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int status = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (status != Z_STREAM_END) throw tg::Error("make_seeds: deflate did not finish");
+  return out;
+}
+
+// A .npy file of format version 2.0: npy_bytes writes 1.0, whose header
+// length is a u16; 2.0 has a u32 there.
+std::string npy_version_2(const tg::Tensor& tensor) {
+  const std::string v1 = npy_bytes(tensor);
+  std::string v2 = v1.substr(0, 6) + '\x02' + '\x00';
+  v2 += v1.substr(8, 2) + std::string(2, '\0');
+  v2 += v1.substr(10);
+  return v2;
+}
+
+tg::Checkpoint tensors_checkpoint() {
+  tg::Rng rng(7);
+  tg::Checkpoint c;
+  c.put("param/W", tg::Tensor::randn({2, 3}, rng));
+  c.put("param/b", tg::Tensor::randn({3}, rng, tg::DType::f64));
+  c.put("scalar", tg::Tensor::full({}, 1.5));
+  c.put("empty", tg::Tensor::zeros({0, 4}));
+  return c;
+}
+
+tg::Checkpoint values_checkpoint() {
+  tg::Checkpoint c;
+  c.put_int("solver/iteration", 1234);
+  c.put_real("solver/lr", 1e-3);
+  c.put_string("meta/model", "TwoLayerNet");
+  c.put_string("meta/empty", "");
+  return c;
+}
+
+void write(const fs::path& folder, std::string_view target, std::string_view name,
+           const std::string& bytes) {
+  fs::create_directories(folder / target);
+  const fs::path path = folder / target / fmt::format("seed-{}", name);
+  tg::write_file_atomically(path.string(), bytes);
+  fmt::print("{} ({} bytes)\n", path.string(), bytes.size());
+}
+
+void write_seeds(const fs::path& folder) {
+  using namespace tg::testing;
+  const Bytes images = idx_images_bytes(2, 3, 4);
+  const Bytes labels = idx_labels_bytes({0, 9, 3, 3, 7});
+  write(folder, "idx", "images", as_string(images));
+  write(folder, "idx", "labels", as_string(labels));
+  write(folder, "idx", "images.gz", gzip(idx_images_bytes(3, 8, 8)));
+  write(folder, "idx", "labels.gz", gzip(labels));
+  const Bytes labels_head(labels.begin(), labels.begin() + 6);
+  const Bytes labels_tail(labels.begin() + 6, labels.end());
+  write(folder, "idx", "labels-two-members.gz", gzip(labels_head) + gzip(labels_tail));
+
+  write(folder, "cifar10", "one-record", as_string(cifar10_bytes({3})));
+  write(folder, "cifar10", "label-9", as_string(cifar10_bytes({9})));
+
+  write(folder, "checkpoint", "tensors", tensors_checkpoint().serialize());
+  write(folder, "checkpoint", "values", values_checkpoint().serialize());
+  write(folder, "checkpoint", "empty", tg::Checkpoint().serialize());
+
+  tg::Rng rng(11);
+  write(folder, "npy", "f32-2x3", tg::npy_bytes(tg::Tensor::randn({2, 3}, rng)));
+  write(folder, "npy", "f64-4", tg::npy_bytes(tg::Tensor::randn({4}, rng, tg::DType::f64)));
+  write(folder, "npy", "scalar", tg::npy_bytes(tg::Tensor::full({}, -2.0)));
+  write(folder, "npy", "empty-0x3", tg::npy_bytes(tg::Tensor::zeros({0, 3})));
+  write(folder, "npy", "version-2", npy_version_2(tg::Tensor::randn({2, 2, 1}, rng)));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_seeds CORPUS_FOLDER  (tests/fuzz_corpus)\n");
+    return 2;
+  }
+  try {
+    write_seeds(argv[1]);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "make_seeds: %s\n", error.what());
+    return 1;
+  }
+  return 0;
+}
