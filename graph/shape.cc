@@ -14,10 +14,16 @@ void Shape::assign(It first, It last) {
         fmt::format("Shape: rank {} exceeds the maximum rank {}", count, kMaxRank));
   }
   rank_ = count;
+  // The product of the nonzero dimensions must fit in int64, so that no
+  // product of dimensions (numel, numel_after_first) can overflow.
+  std::int64_t nonzero_product = 1;
   for (int i = 0; i < count; ++i, ++first) {
     if (*first < 0) {
       throw std::invalid_argument(
           fmt::format("Shape: dimension {} is negative ({})", i, *first));
+    }
+    if (*first > 0 && __builtin_mul_overflow(nonzero_product, *first, &nonzero_product)) {
+      throw std::invalid_argument("Shape: the dimensions multiply past 2^63 elements");
     }
     dims_[i] = *first;
   }

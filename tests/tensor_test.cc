@@ -21,6 +21,9 @@ TEST_CASE("Shape: rank, numel, printing and bad dimensions") {
   CHECK(Shape{2, 3} != Shape{3, 2});
   CHECK_THROWS_AS(Shape({2, -1}), std::invalid_argument);
   CHECK_THROWS_AS(Shape({1, 1, 1, 1, 1, 1, 1}), std::invalid_argument);
+  // Even an empty shape may not hide an overflowing product.
+  CHECK_THROWS_AS(Shape({0, std::int64_t{1} << 62, std::int64_t{1} << 62}), std::invalid_argument);
+  CHECK(Shape({0, std::int64_t{1} << 62}).numel() == 0);
 }
 
 TEST_CASE("Tensor constructors fill the right values in both dtypes") {
