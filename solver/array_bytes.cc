@@ -1,5 +1,7 @@
 #include "solver/array_bytes.h"
 
+#include <fmt/format.h>
+
 #include <limits>
 
 namespace tg {
@@ -18,6 +20,10 @@ std::optional<std::uint64_t> array_data_bytes(const std::vector<std::int64_t>& d
     }
   }
   return empty ? 0 : nonzero;
+}
+
+std::string dims_str(const std::vector<std::int64_t>& dims) {
+  return fmt::format("({})", fmt::join(dims, ","));
 }
 
 }  // namespace tg

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "graph/dtype.h"
@@ -15,5 +16,8 @@ namespace tg {
 // overflows int64 (NumPy's "array is too big"). So for an array that passes,
 // empty or not, no product of its dimensions overflows.
 std::optional<std::uint64_t> array_data_bytes(const std::vector<std::int64_t>& dims, DType dtype);
+
+// "(2,3)", as Shape::str() prints, for dimensions that may not form a Shape.
+std::string dims_str(const std::vector<std::int64_t>& dims);
 
 }  // namespace tg

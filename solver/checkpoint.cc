@@ -188,7 +188,7 @@ Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes) {
       const std::optional<std::uint64_t> data_bytes = array_data_bytes(dims, dtype);
       if (!data_bytes) {
         fail_at_byte(source, dims_offset, "entry '{}': shape {} is too big (its size overflows 64 bits)",
-                     name, Shape(dims).str());
+                     name, dims_str(dims));
       }
       const std::uint8_t* values = in.take(*data_bytes, "tensor elements");
       Tensor t = Tensor::empty(Shape(dims), dtype);

@@ -97,9 +97,9 @@ Tensor parse_npy(std::string_view source, std::string_view bytes) {
   if (dims.size() > static_cast<std::size_t>(Shape::kMaxRank)) {
     fail_file(source, "rank {} is above the maximum {}", dims.size(), Shape::kMaxRank);
   }
-  const Shape shape(dims);
   const std::optional<std::uint64_t> data_bytes = array_data_bytes(dims, dtype);
-  if (!data_bytes) fail_file(source, "shape {} is too big (its size overflows 64 bits)", shape.str());
+  if (!data_bytes) fail_file(source, "shape {} is too big (its size overflows 64 bits)", dims_str(dims));
+  const Shape shape(dims);
   if (*data_bytes != in.remaining()) {
     fail_at_byte(source, in.offset(), "shape {} needs {} bytes of data, the file has {}", shape.str(),
                  *data_bytes, in.remaining());
