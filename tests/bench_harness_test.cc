@@ -110,6 +110,7 @@ TEST_CASE("contention_between subtracts the process's own CPU time, in % of all 
   const Contention c = contention_between(before, after, 2);
   CHECK(c.other_cpu_pct == doctest::Approx(25.0));
   CHECK(c.steal_pct == doctest::Approx(5.0));
+  CHECK(c.window_s == doctest::Approx(2.0));
   // Jiffy rounding can make the machine look less busy than the process: clamp at 0.
   after.own_cpu_s = 60;
   CHECK(contention_between(before, after, 2).other_cpu_pct == 0.0);
@@ -125,10 +126,10 @@ TEST_CASE("round_to and giga_per_s round as the reference does") {
 TEST_CASE("Record prints impl and workload first, timings, then the worst contention and RSS") {
   Measurement both;
   both.stats = {3.12345678, 2.9, 15.0, 30};
-  both.contention = {4.04, 0.0};
+  both.contention = {4.04, 0.0, 0.75};
   Measurement forward;
   forward.stats = {1.25, 1.2, 1.5, 28};
-  forward.contention = {12.34, 0.5};
+  forward.contention = {12.34, 0.5, 0.5};
 
   Record record("sbn");
   record.set("warmup", 3).add_timing(both).set("GBps", 26.89).add_timing(forward, "fwd_");
@@ -136,7 +137,7 @@ TEST_CASE("Record prints impl and workload first, timings, then the worst conten
         "{\"impl\": \"tapegrad\", \"workload\": \"sbn\", \"warmup\": 3, \"median_ms\": 3.1235, "
         "\"min_ms\": 2.9, \"max_ms\": 15, \"n\": 30, \"GBps\": 26.89, \"fwd_median_ms\": 1.25, "
         "\"fwd_min_ms\": 1.2, \"fwd_max_ms\": 1.5, \"fwd_n\": 28, \"other_cpu_pct\": 12.3, "
-        "\"steal_pct\": 0.5, \"peak_rss_mib\": 101.1}");
+        "\"steal_pct\": 0.5, \"cpu_window_s\": 1.25, \"peak_rss_mib\": 101.1}");
 }
 
 TEST_CASE("Record without measurements has no contention fields; strings are escaped") {

@@ -94,12 +94,14 @@ CpuSample sample_cpu() {
 }
 
 Contention contention_between(const CpuSample& before, const CpuSample& after, int cpus) {
-  const double capacity = std::max(after.wall_s - before.wall_s, 1e-9) * std::max(cpus, 1);
+  const double window = std::max(after.wall_s - before.wall_s, 1e-9);
+  const double capacity = window * std::max(cpus, 1);
   const double busy = after.machine.busy_s - before.machine.busy_s;
   const double own = after.own_cpu_s - before.own_cpu_s;
   Contention c;
   c.other_cpu_pct = std::max(busy - own, 0.0) / capacity * 100;
   c.steal_pct = std::max(after.machine.steal_s - before.machine.steal_s, 0.0) / capacity * 100;
+  c.window_s = window;
   return c;
 }
 
@@ -145,6 +147,7 @@ Record& Record::add_contention(const Measurement& m) {
   if (!measured_) worst_ = m.contention;
   worst_.other_cpu_pct = std::max(worst_.other_cpu_pct, m.contention.other_cpu_pct);
   worst_.steal_pct = std::max(worst_.steal_pct, m.contention.steal_pct);
+  window_s_ += m.contention.window_s;
   measured_ = true;
   return *this;
 }
@@ -153,7 +156,8 @@ std::string Record::line(double rss_mib) const {
   JsonObject out = json_;
   if (measured_) {
     out.set("other_cpu_pct", round_to(worst_.other_cpu_pct, 1))
-        .set("steal_pct", round_to(worst_.steal_pct, 1));
+        .set("steal_pct", round_to(worst_.steal_pct, 1))
+        .set("cpu_window_s", round_to(window_s_, 3));
   }
   out.set("peak_rss_mib", round_to(rss_mib, 1));
   return out.str();

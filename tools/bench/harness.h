@@ -58,10 +58,13 @@ struct CpuSample {
 };
 CpuSample sample_cpu();
 
-// What other processes used between two samples, in % of all cores.
+// What other processes used between two samples, in % of all cores. /proc/stat
+// counts in 10 ms ticks, so a window much shorter than a second gives a rough
+// figure: window_s says how long it was.
 struct Contention {
   double other_cpu_pct = 0;
   double steal_pct = 0;
+  double window_s = 0;
 };
 Contention contention_between(const CpuSample& before, const CpuSample& after, int cpus);
 
@@ -81,7 +84,7 @@ double peak_rss_mib();
 
 // One JSON line of the benchmark: "impl" and "workload" first, then the
 // fields in the order set; other_cpu_pct and steal_pct are the worst of the
-// measurements added.
+// measurements added, cpu_window_s the total time they were sampled over.
 class Record {
  public:
   explicit Record(std::string_view workload);
@@ -104,6 +107,7 @@ class Record {
   JsonObject json_;
   bool measured_ = false;
   Contention worst_;
+  double window_s_ = 0;
 };
 
 }  // namespace tg::bench
