@@ -69,6 +69,20 @@ TEST_CASE("time_calls rejects a protocol without iterations or budget") {
   CHECK(run.calls == 0);
 }
 
+TEST_CASE("capped limits warm-up, timed calls and the minimum for profilers") {
+  const Protocol p = capped({3, 20, 15.0}, 2);
+  CHECK(p.warmup == 2);
+  CHECK(p.iterations == 2);
+  CHECK(p.min_timed == 2);
+  CHECK(p.budget_s == 15.0);
+  FakeRun run{{100.0}};
+  CHECK(run_protocol(run, p).size() == 2);
+  const Protocol unchanged = capped({3, 20, 15.0}, 0);
+  CHECK(unchanged.warmup == 3);
+  CHECK(unchanged.iterations == 20);
+  CHECK(unchanged.min_timed == 3);
+}
+
 TEST_CASE("median takes the middle value, or the mean of the middle two") {
   CHECK(median({3.0}) == 3.0);
   CHECK(median({5.0, 1.0, 3.0}) == 3.0);

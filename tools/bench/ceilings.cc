@@ -30,7 +30,8 @@ void run_gemm_size(const BenchContext& context, std::int64_t n) {
   const double flop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
   for (const int threads : {1, 2}) {
     omp_set_num_threads(threads);
-    const Protocol protocol{1, 10, 3.0};
+    if (!context.wants_case(fmt::format("n={} t={}", n, threads))) continue;
+    const Protocol protocol = context.protocol(1, 10, 3.0);
     const Measurement m = measure(protocol, [&] {
       MatrixView<float> out = as_matrix<float>(c);
       out.noalias() = as_matrix<float>(a) * as_matrix<float>(b);
@@ -91,7 +92,8 @@ void run_stream(const BenchContext& context) {
        }},
   };
   for (const StreamCase& s : cases) {
-    const Protocol protocol{2, 10, 4.0};
+    if (!context.wants_case(s.name)) continue;
+    const Protocol protocol = context.protocol(2, 10, 4.0);
     const Measurement m = measure(protocol, [&] { parallel_for(kFloats, kStreamGrain, s.body); });
     const double bytes = s.arrays * array_bytes;
     Record record("stream");

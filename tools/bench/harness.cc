@@ -15,6 +15,14 @@
 
 namespace tg::bench {
 
+Protocol capped(Protocol protocol, int max_calls) {
+  if (max_calls <= 0) return protocol;
+  protocol.warmup = std::min(protocol.warmup, max_calls);
+  protocol.iterations = std::min(protocol.iterations, max_calls);
+  protocol.min_timed = std::min(protocol.min_timed, max_calls);
+  return protocol;
+}
+
 double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
       .count();

@@ -7,7 +7,6 @@
 // with fewer than `min_timed` timed calls.
 #pragma once
 
-#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,6 +22,10 @@ struct Protocol {
   double budget_s = 15.0;
   int min_timed = 3;
 };
+
+// The protocol with at most max_calls warm-up and timed calls (max_calls > 0),
+// for running under a profiler; max_calls <= 0 leaves it as it is.
+Protocol capped(Protocol protocol, int max_calls);
 
 // A monotonic clock in seconds (tests pass a fake one).
 using Clock = std::function<double()>;

@@ -39,7 +39,7 @@ void run_conv_case(const BenchContext& context, const ConvCase& c) {
   const Conv2dGeometry g = conv2d_geometry(c.name.c_str(), x, w, c.params);
   const Tensor dout = Tensor::randn({g.n, g.f, g.oh, g.ow}, rng);
 
-  const Protocol protocol{3, 20, 6.0};
+  const Protocol protocol = context.protocol(3, 20, 6.0);
   const Measurement forward = measure(protocol, [&] { conv2d_forward(x, w, b, c.params); });
   const Measurement both = measure(protocol, [&] {
     const Conv2dForward f = conv2d_forward(x, w, b, c.params);
@@ -71,7 +71,7 @@ void run_sbn(const BenchContext& context) {
   state.running_mean = Tensor::zeros({shape[1]});
   state.running_var = Tensor::ones({shape[1]});
 
-  const Protocol protocol{3, 30, 8.0};
+  const Protocol protocol = context.protocol(3, 30, 8.0);
   const Measurement forward =
       measure(protocol, [&] { spatial_batchnorm_forward(x, gamma, beta, state); });
   const Measurement both = measure(protocol, [&] {
@@ -98,7 +98,9 @@ void run_conv(const BenchContext& context) {
       {"conv1_64x3x32x32_f32k7p3", {64, 3, 32, 32}, 32, 7, {1, 3}},
       {"conv2_64x64x16x16_f64k3p1", {64, 64, 16, 16}, 64, 3, {1, 1}},
   };
-  for (const ConvCase& c : cases) run_conv_case(context, c);
+  for (const ConvCase& c : cases) {
+    if (context.wants_case(c.name)) run_conv_case(context, c);
+  }
 }
 
 }  // namespace tg::bench

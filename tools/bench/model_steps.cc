@@ -42,7 +42,7 @@ void run_convnet_step(const BenchContext& context, bool spatial_batchnorm) {
   Adam adam(1e-3);
 
   double loss = 0;
-  const Protocol protocol{3, 20, 15.0};
+  const Protocol protocol = context.protocol(3, 20, 15.0);
   const Measurement m = measure(protocol, [&] {
     model.zero_grad();
     loss = model.loss(x, y);
@@ -79,7 +79,7 @@ void run_mlp_step(const BenchContext& context) {
   SgdMomentum sgd(1e-2, 0.9);
 
   double loss = 0;
-  const Protocol protocol{5, 50, 8.0};
+  const Protocol protocol = context.protocol(5, 50, 8.0);
   const Measurement m = measure(protocol, [&] {
     model.zero_grad();
     loss = model.loss(x, y);

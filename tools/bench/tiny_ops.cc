@@ -36,13 +36,13 @@ void run_tiny_ops(const BenchContext& context) {
   const Tensor x = Tensor::randn({1, 16}, rng);
   const Tensor c = Tensor::uniform({1, 16}, rng, 0.1, 1.0);
 
-  const Protocol protocol{3, 30, 6.0};
+  const Protocol protocol = context.protocol(3, 30, 6.0);
   const Measurement both = measure(protocol, [&] {
     Tape tape;
     const Var h = chain(tape.variable(x), tape.constant(c));
     tape.backward(sum(h));
   });
-  const Protocol extras{3, 30, 4.0};
+  const Protocol extras = context.protocol(3, 30, 4.0);
   const Measurement recorded = measure(extras, [&] {
     Tape tape;
     chain(tape.variable(x), tape.constant(c));

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include "tools/bench/harness.h"
 
@@ -13,6 +15,15 @@ namespace tg::bench {
 struct BenchContext {
   int threads = 2;                          // what omp_set_num_threads was given
   std::function<void(const Record&)> emit;  // prints one record
+  int max_calls = 0;                        // > 0: protocols capped for profilers
+  std::string case_filter;                  // non-empty: only cases whose name contains it
+
+  Protocol protocol(int warmup, int iterations, double budget_s) const {
+    return capped({warmup, iterations, budget_s}, max_calls);
+  }
+  bool wants_case(std::string_view name) const {
+    return case_filter.empty() || name.find(case_filter) != std::string_view::npos;
+  }
 };
 
 void run_cnn_step(const BenchContext& context);
