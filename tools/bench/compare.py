@@ -8,13 +8,14 @@ Usage (from anywhere in the work tree):
 It builds //tools:bench (unless --bench names a binary), then for each workload runs
 tapegrad's bench and tools/bench/torch_reference.py, each in a process of its own
 (so peak RSS is per workload), `--runs` times, alternating which side goes first so
-both share the machine's drift. It prints a Markdown table: each cell is the median
-over the runs of each run's median, the ratio is tapegrad / PyTorch (time, or MiB for
-RSS), and the target is the one set for tapegrad. The last column is the worst CPU
-share other processes took during the timed loops (tapegrad / PyTorch, % of all
-cores); above 10 (⚠) the row is disturbed; "short" means the loops lasted under
-half a second, too short for /proc/stat's 10 ms ticks to say. Every JSON line both
-sides printed goes to --log. A side that fails gives an error cell, not a crash.
+both share the machine's drift. It prints a Markdown table: each cell is the best
+(lowest) of the runs' medians, since on a shared machine other work only ever adds
+time; the ratio is tapegrad / PyTorch (time, or MiB for RSS), and the target is the
+one set for tapegrad. The last column is the CPU share other processes took during
+the timed loops of the run shown (tapegrad / PyTorch, % of all cores); above 10 (⚠)
+the number is disturbed; "short" means the loops lasted under 0.2 s, too short for
+/proc/stat's 10 ms ticks to say. Every JSON line both sides printed goes to --log.
+A side that fails gives an error cell, not a crash.
 
 Exit status: 0 table printed (targets met or not), 2 bad command line.
 """
@@ -25,7 +26,6 @@ import json
 import os
 import platform
 import shlex
-import statistics
 import subprocess
 import sys
 
@@ -34,7 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = ["cnn_step", "cnn_bn_step", "mlp_step", "sbn", "conv", "tiny_ops", "gemm_peak",
              "stream"]
 TIMEOUT_S = 20 * 60  # per process; a whole side of one workload takes well under a minute
-SHORT_WINDOW_S = 0.5
+SHORT_WINDOW_S = 0.2
 
 
 class Row:
@@ -97,7 +97,7 @@ def parse_args(argv):
     parser.add_argument("--only", default=",".join(WORKLOADS),
                         help="workloads, comma-separated: " + ",".join(WORKLOADS))
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=2, help="processes per side and workload")
+    parser.add_argument("--runs", type=int, default=3, help="processes per side and workload")
     parser.add_argument("--log", help="where every JSON line goes (default: /tmp/...)")
     parser.add_argument("--out", help="also write the table to this file")
     parser.add_argument("--bench", help="a built tools/bench binary (default: bazel build it)")
@@ -158,25 +158,22 @@ def run_side(command, side, workload, threads, log):
     return records, None
 
 
-def value_of(records, row, field):
-    """The median over runs of `field` in the records matching the row, or None."""
-    values = [r[field] for r in records
-              if r.get("workload") == row.workload and field in r
-              and (row.case is None or r.get("case") == row.case)]
-    return statistics.median(values) if values else None
+def best_record(records, row):
+    """Of the runs' records for this row, the one with the lowest value, or None."""
+    matching = [r for r in records if r.get("workload") == row.workload and row.field in r
+                and (row.case is None or r.get("case") == row.case)]
+    return min(matching, key=lambda r: r[row.field]) if matching else None
 
 
-def other_cpu_text(records, row):
-    """The worst other_cpu_pct of the row's records; "short" when the timed loops
-    lasted under SHORT_WINDOW_S (/proc/stat counts 10 ms ticks: the figure is noise)."""
-    matching = [r for r in records if r.get("workload") == row.workload
-                and (row.case is None or r.get("case") == row.case) and "other_cpu_pct" in r]
-    if not matching:
+def other_cpu_text(record):
+    """other_cpu_pct of the record; "short" when its timed loops lasted under
+    SHORT_WINDOW_S (/proc/stat counts 10 ms ticks: the figure would be noise)."""
+    if record is None or "other_cpu_pct" not in record:
         return "—"
-    if min(r.get("cpu_window_s", SHORT_WINDOW_S) for r in matching) < SHORT_WINDOW_S:
+    if record.get("cpu_window_s", SHORT_WINDOW_S) < SHORT_WINDOW_S:
         return "short"
-    worst = max(r["other_cpu_pct"] for r in matching)
-    return f"{worst:.0f}{' ⚠' if worst > 10 else ''}"
+    pct = record["other_cpu_pct"]
+    return f"{pct:.0f}{' ⚠' if pct > 10 else ''}"
 
 
 def number(value):
@@ -191,15 +188,13 @@ def number(value):
     return f"{value:.3f}"
 
 
-def cell(records, errors, row):
-    value = value_of(records, row, row.field)
-    if value is None:
+def cell(record, errors, row):
+    if record is None:
         return None, ("error: " + errors[0][:80]) if errors else "—"
+    value = record[row.field]
     text = number(value)
-    if row.rate:
-        rate = value_of(records, row, row.rate[0])
-        if rate is not None:
-            text += f" ({number(rate)} {row.rate[1]})"
+    if row.rate and row.rate[0] in record:
+        text += f" ({number(record[row.rate[0]])} {row.rate[1]})"
     return value, text
 
 
@@ -245,7 +240,7 @@ def table(args, results, env_records, command):
     lines = [
         f"Measured {now} on {platform.machine()}, {cpu_model()} ({os.cpu_count()} cores), "
         f"{args.threads} threads, tapegrad {git_commit()}, {env_summary(env_records)}; "
-        f"median of {args.runs} run(s) per side; command: `{command}`",
+        f"best of {args.runs} run(s) per side; command: `{command}`",
         "",
         "| workload | tapegrad | PyTorch | ratio | target | met? | other CPU % (tg / torch) |",
         "|---|---|---|---|---|---|---|",
@@ -254,10 +249,11 @@ def table(args, results, env_records, command):
         if row.workload not in results:
             continue
         side = results[row.workload]
-        ours, ours_text = cell(side["tapegrad"]["records"], side["tapegrad"]["errors"], row)
-        theirs, theirs_text = cell(side["torch"]["records"], side["torch"]["errors"], row)
+        best = {name: best_record(side[name]["records"], row) for name in side}
+        ours, ours_text = cell(best["tapegrad"], side["tapegrad"]["errors"], row)
+        theirs, theirs_text = cell(best["torch"], side["torch"]["errors"], row)
         ratio = f"{ours / theirs:.2f}" if ours is not None and theirs else "—"
-        noise = [other_cpu_text(side[name]["records"], row) for name in ("tapegrad", "torch")]
+        noise = [other_cpu_text(best[name]) for name in ("tapegrad", "torch")]
         lines.append(f"| {row.label} | {ours_text} | {theirs_text} | {ratio} | {row.target()} | "
                      f"{verdict(row, ours, theirs)} | {' / '.join(noise)} |")
     errors = [e for w in results.values() for s in w.values() for e in s["errors"]]
