@@ -253,7 +253,9 @@ def table(args, results, env_records, command):
         ours, ours_text = cell(best["tapegrad"], side["tapegrad"]["errors"], row)
         theirs, theirs_text = cell(best["torch"], side["torch"]["errors"], row)
         ratio = f"{ours / theirs:.2f}" if ours is not None and theirs else "—"
-        noise = [other_cpu_text(best[name]) for name in ("tapegrad", "torch")]
+        # Contention changes times, not the peak RSS.
+        noise = (["n/a", "n/a"] if row.field == "peak_rss_mib"
+                 else [other_cpu_text(best[name]) for name in ("tapegrad", "torch")])
         lines.append(f"| {row.label} | {ours_text} | {theirs_text} | {ratio} | {row.target()} | "
                      f"{verdict(row, ours, theirs)} | {' / '.join(noise)} |")
     errors = [e for w in results.values() for s in w.values() for e in s["errors"]]
