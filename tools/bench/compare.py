@@ -239,7 +239,7 @@ def table(args, results, env_records, command):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     lines = [
         f"Measured {now} on {platform.machine()}, {cpu_model()} ({os.cpu_count()} cores), "
-        f"{args.threads} threads, tapegrad {git_commit()}, {env_summary(env_records)}; "
+        f"{args.threads} thread{'' if args.threads == 1 else 's'}, tapegrad {git_commit()}, {env_summary(env_records)}; "
         f"best of {args.runs} run(s) per side; command: `{command}`",
         "",
         "| workload | tapegrad | PyTorch | ratio | target | met? | other CPU % (tg / torch) |",
