@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""tapegrad against PyTorch on the workloads of shared/bench/workloads.md, in one sitting.
+
+Usage (from anywhere in the work tree):
+    python3 tools/bench/compare.py [--only cnn_step,sbn,...] [--threads 2] [--runs 2]
+                                   [--log FILE.jsonl] [--out FILE.md] [--bench PATH]
+
+It builds //tools:bench (unless --bench names a binary), then for each workload runs
+tapegrad's bench and tools/bench/torch_reference.py, each in a process of its own
+(so peak RSS is per workload), `--runs` times, alternating which side goes first so
+both share the machine's drift. It prints a Markdown table: each cell is the best
+(lowest) of the runs' medians, since on a shared machine other work only ever adds
+time; the ratio is tapegrad / PyTorch (time, or MiB for RSS), and the target is the
+one set for tapegrad. The last column is the CPU share other processes took during
+the timed loops of the run shown (tapegrad / PyTorch, % of all cores); above 10 (⚠)
+the number is disturbed; "short" means the loops lasted under 0.2 s, too short for
+/proc/stat's 10 ms ticks to say. Every JSON line both sides printed goes to --log.
+A side that fails gives an error cell, not a crash.
+
+Exit status: 0 table printed (targets met or not), 2 bad command line.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+WORKLOADS = ["cnn_step", "cnn_bn_step", "mlp_step", "sbn", "conv", "tiny_ops", "gemm_peak",
+             "stream"]
+TIMEOUT_S = 20 * 60  # per process; a whole side of one workload takes well under a minute
+SHORT_WINDOW_S = 0.2
+
+
+class Row:
+    """One line of the table: a number read from the records of one workload (and case)."""
+
+    def __init__(self, label, workload, field, unit, case=None, rate=None, ratio_max=None,
+                 absolute_max=None):
+        self.label, self.workload, self.field, self.unit = label, workload, field, unit
+        self.case = case
+        self.rate = rate  # (field, unit) of a derived figure shown next to the time
+        self.ratio_max = ratio_max  # target on tapegrad / PyTorch
+        self.absolute_max = absolute_max  # target on tapegrad's own number
+
+    def target(self):
+        if self.ratio_max is not None:
+            return f"ratio ≤ {self.ratio_max:g}"
+        if self.absolute_max is not None:
+            return f"≤ {self.absolute_max:g} {self.unit}"
+        return "—"
+
+
+CONV1, CONV2 = "conv1_64x3x32x32_f32k7p3", "conv2_64x64x16x16_f64k3p1"
+ROWS = [
+    Row("cnn_step (ms/step)", "cnn_step", "median_ms", "ms", rate=("images_per_s", "img/s"),
+        ratio_max=0.67),
+    Row("cnn_bn_step (ms/step)", "cnn_bn_step", "median_ms", "ms",
+        rate=("images_per_s", "img/s"), ratio_max=0.67),
+    Row("mlp_step (ms/step)", "mlp_step", "median_ms", "ms", rate=("samples_per_s", "samples/s"),
+        ratio_max=0.8),
+    Row("sbn fwd+bwd (ms)", "sbn", "median_ms", "ms", rate=("GBps", "GB/s"), ratio_max=0.5),
+    Row("sbn fwd (ms)", "sbn", "fwd_median_ms", "ms", rate=("fwd_GBps", "GB/s")),
+    Row("conv1 3→32 7x7 fwd+bwd (ms)", "conv", "median_ms", "ms", case=CONV1,
+        rate=("GFLOPps", "GFLOP/s"), ratio_max=0.7),
+    Row("conv1 fwd (ms)", "conv", "fwd_median_ms", "ms", case=CONV1,
+        rate=("fwd_GFLOPps", "GFLOP/s")),
+    Row("conv2 64→64 3x3 fwd+bwd (ms)", "conv", "median_ms", "ms", case=CONV2,
+        rate=("GFLOPps", "GFLOP/s"), ratio_max=1.2),
+    Row("conv2 fwd (ms)", "conv", "fwd_median_ms", "ms", case=CONV2,
+        rate=("fwd_GFLOPps", "GFLOP/s")),
+    Row("tiny_ops fwd+bwd (µs/op)", "tiny_ops", "us_per_op", "µs", absolute_max=0.25),
+    Row("tiny_ops fwd, recording (µs/op)", "tiny_ops", "fwd_record_us_per_op", "µs"),
+    Row("tiny_ops fwd, no grad (µs/op)", "tiny_ops", "fwd_nograd_us_per_op", "µs"),
+    Row("peak RSS, cnn_step process (MiB)", "cnn_step", "peak_rss_mib", "MiB",
+        absolute_max=100),
+    Row("peak RSS, cnn_bn_step process (MiB)", "cnn_bn_step", "peak_rss_mib", "MiB"),
+    Row("peak RSS, mlp_step process (MiB)", "mlp_step", "peak_rss_mib", "MiB"),
+    Row("gemm n=2048, 1 thread (ms)", "gemm_peak", "median_ms", "ms", case="n=2048 t=1",
+        rate=("GFLOPps", "GFLOP/s")),
+    Row("gemm n=2048, 2 threads (ms)", "gemm_peak", "median_ms", "ms", case="n=2048 t=2",
+        rate=("GFLOPps", "GFLOP/s")),
+    Row("stream copy, 256 MiB (ms)", "stream", "median_ms", "ms", case="copy c=a",
+        rate=("GBps", "GB/s")),
+    Row("stream triad, 256 MiB (ms)", "stream", "median_ms", "ms", case="triad a=b+s*c",
+        rate=("GBps", "GB/s")),
+]
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(WORKLOADS),
+                        help="workloads, comma-separated: " + ",".join(WORKLOADS))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="processes per side and workload")
+    parser.add_argument("--log", help="where every JSON line goes (default: /tmp/...)")
+    parser.add_argument("--out", help="also write the table to this file")
+    parser.add_argument("--bench", help="a built tools/bench binary (default: bazel build it)")
+    args = parser.parse_args(argv)
+    args.only = [w for w in args.only.split(",") if w]
+    for name in args.only:
+        if name not in WORKLOADS:
+            parser.error(f"--only: unknown workload '{name}' (known: {','.join(WORKLOADS)})")
+    if args.threads < 1:
+        parser.error(f"--threads: must be at least 1, got {args.threads}")
+    if args.runs < 1:
+        parser.error(f"--runs: must be at least 1, got {args.runs}")
+    return args
+
+
+def say(text):
+    print(f"compare: {text}", file=sys.stderr, flush=True)
+
+
+def build_bench():
+    """The path of the built binary, or an error message."""
+    say("bazel build //tools:bench")
+    done = subprocess.run(["bazel", "build", "//tools:bench"], cwd=ROOT, capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        return None, "bazel build //tools:bench failed: " + last_line(done.stderr)
+    return os.path.join(ROOT, "bazel-bin", "tools", "bench"), None
+
+
+def last_line(text):
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no output"
+
+
+def run_side(command, side, workload, threads, log):
+    """The records one process printed (the "env" and "done" ones dropped), or an error."""
+    say(f"{side}: {workload}")
+    try:
+        done = subprocess.run(command + ["--only", workload, "--threads", str(threads)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=TIMEOUT_S,
+                              env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return [], f"{side} {workload}: {e}"
+    records = []
+    for line in done.stdout.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        log.write(json.dumps({"side": side, **record}) + "\n")
+        records.append(record)
+    log.flush()
+    errors = [r["error"] for r in records if "error" in r]
+    if errors:
+        return records, f"{side} {workload}: {errors[0]}"
+    if done.returncode != 0:
+        return records, f"{side} {workload}: exit {done.returncode}: {last_line(done.stderr)}"
+    return records, None
+
+
+def best_record(records, row):
+    """Of the runs' records for this row, the one with the lowest value, or None."""
+    matching = [r for r in records if r.get("workload") == row.workload and row.field in r
+                and (row.case is None or r.get("case") == row.case)]
+    return min(matching, key=lambda r: r[row.field]) if matching else None
+
+
+def other_cpu_text(record):
+    """other_cpu_pct of the record; "short" when its timed loops lasted under
+    SHORT_WINDOW_S (/proc/stat counts 10 ms ticks: the figure would be noise)."""
+    if record is None or "other_cpu_pct" not in record:
+        return "—"
+    if record.get("cpu_window_s", SHORT_WINDOW_S) < SHORT_WINDOW_S:
+        return "short"
+    pct = record["other_cpu_pct"]
+    return f"{pct:.0f}{' ⚠' if pct > 10 else ''}"
+
+
+def number(value):
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    if value >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def cell(record, errors, row):
+    if record is None:
+        return None, ("error: " + errors[0][:80]) if errors else "—"
+    value = record[row.field]
+    text = number(value)
+    if row.rate and row.rate[0] in record:
+        text += f" ({number(record[row.rate[0]])} {row.rate[1]})"
+    return value, text
+
+
+def verdict(row, ours, theirs):
+    if row.absolute_max is not None:
+        return "—" if ours is None else ("met" if ours <= row.absolute_max else "missed")
+    if row.ratio_max is not None:
+        if ours is None or not theirs:
+            return "n/a"
+        return "met" if ours / theirs <= row.ratio_max else "missed"
+    return "—"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_commit():
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return (done.stdout.strip() or "unknown") + ("+changes" if dirty else "")
+
+
+def env_summary(env_records):
+    torch_env = next((r for r in env_records if r.get("impl") == "torch"), None)
+    if torch_env is None:
+        return "PyTorch: no env record"
+    blas = os.path.basename(torch_env.get("blas_loaded") or "no BLAS found")
+    return f"PyTorch {torch_env.get('torch')} on {blas}, oneDNN {'on' if torch_env.get('mkldnn') else 'off'}"
+
+
+def table(args, results, env_records, command):
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    lines = [
+        f"Measured {now} on {platform.machine()}, {cpu_model()} ({os.cpu_count()} cores), "
+        f"{args.threads} thread{'' if args.threads == 1 else 's'}, tapegrad {git_commit()}, {env_summary(env_records)}; "
+        f"best of {args.runs} run(s) per side; command: `{command}`",
+        "",
+        "| workload | tapegrad | PyTorch | ratio | target | met? | other CPU % (tg / torch) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in ROWS:
+        if row.workload not in results:
+            continue
+        side = results[row.workload]
+        best = {name: best_record(side[name]["records"], row) for name in side}
+        ours, ours_text = cell(best["tapegrad"], side["tapegrad"]["errors"], row)
+        theirs, theirs_text = cell(best["torch"], side["torch"]["errors"], row)
+        ratio = f"{ours / theirs:.2f}" if ours is not None and theirs else "—"
+        # Contention changes times, not the peak RSS.
+        noise = (["n/a", "n/a"] if row.field == "peak_rss_mib"
+                 else [other_cpu_text(best[name]) for name in ("tapegrad", "torch")])
+        lines.append(f"| {row.label} | {ours_text} | {theirs_text} | {ratio} | {row.target()} | "
+                     f"{verdict(row, ours, theirs)} | {' / '.join(noise)} |")
+    errors = [e for w in results.values() for s in w.values() for e in s["errors"]]
+    if errors:
+        lines += ["", "Errors:"] + [f"- {e}" for e in errors]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv):
+    args = parse_args(argv)
+    command = "python3 " + os.path.relpath(os.path.abspath(__file__), ROOT) + "".join(
+        " " + shlex.quote(a) for a in argv)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log_path = args.log or f"/tmp/tapegrad-compare-{stamp}.jsonl"
+
+    bench, build_error = (args.bench, None) if args.bench else build_bench()
+    sides = {"tapegrad": [bench] if bench else None,
+             "torch": [sys.executable, os.path.join(HERE, "torch_reference.py")]}
+    results, env_records = {}, []
+    with open(log_path, "w") as log:
+        for index, workload in enumerate(args.only):
+            results[workload] = {name: {"records": [], "errors": []} for name in sides}
+            for run in range(args.runs):
+                order = ["tapegrad", "torch"] if (index + run) % 2 == 0 else ["torch", "tapegrad"]
+                for name in order:
+                    got = results[workload][name]
+                    if sides[name] is None:
+                        if build_error not in got["errors"]:
+                            got["errors"].append(build_error)
+                        continue
+                    records, error = run_side(sides[name], name, workload, args.threads, log)
+                    env_records += [r for r in records if r.get("workload") == "env"]
+                    got["records"] += [r for r in records if r.get("workload") not in ("env", "done")]
+                    if error:
+                        got["errors"].append(error)
+    text = table(args, results, env_records, command)
+    print(text, end="")
+    print(f"\n(every JSON line: {log_path})")
+    if args.out:
+        with open(args.out, "w") as out:
+            out.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,476 @@
+#!/usr/bin/env python3
+"""PyTorch side of tapegrad's benchmark: the workloads of shared/bench/workloads.md.
+
+Usage:
+    python3 tools/bench/torch_reference.py [--only cnn_step,sbn,...] [--threads 2]
+                                           [--blas openblas|system]
+
+Prints one JSON line per workload (or case) with the same field names as
+`bazel run //tools:bench` ("impl": "torch" instead of "tapegrad"), so the two
+compare line by line; tools/bench/compare.py puts them side by side.
+
+Needs Debian's python3-torch (apt-get install python3-torch). Debian's torch
+runs its matrix products on libblas.so.3, which is the unblocked reference BLAS
+unless OpenBLAS is installed: with --blas openblas (the default) the script
+unpacks Debian's libopenblas0-openmp under ~/.cache/tapegrad-bench-blas
+(apt-get download, nothing installed system-wide), puts it first on
+LD_LIBRARY_PATH and starts itself again, as shared/bench/reference.sh does.
+If that fails it says so on stderr and runs on the BLAS it has; the "env"
+record names the BLAS actually loaded.
+
+Exit status: 0 done, 1 a workload failed (it printed an "error" record),
+2 a bad command line or no torch.
+"""
+
+import argparse
+import ctypes
+import gc
+import glob
+import importlib.util
+import json
+import math
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+WORKLOADS = ["cnn_step", "cnn_bn_step", "sbn", "conv", "mlp_step", "tiny_ops", "gemm_peak",
+             "stream"]
+BLAS_CACHE = os.path.expanduser("~/.cache/tapegrad-bench-blas")
+OPENBLAS_DIR = "usr/lib/x86_64-linux-gnu/openblas-openmp"
+READY_MARK = "TAPEGRAD_BENCH_BLAS_READY"  # set once the process runs with the chosen BLAS
+
+
+# ----------------------------------------------------------------------------- set-up
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(WORKLOADS),
+                        help="workloads to run, comma-separated: " + ",".join(WORKLOADS))
+    parser.add_argument("--threads", type=int, default=2, help="torch and OpenBLAS threads")
+    parser.add_argument("--blas", choices=["openblas", "system"], default="openblas",
+                        help="openblas: Debian's libopenblas0-openmp from ~/.cache (default)")
+    args = parser.parse_args(argv)
+    args.only = [w for w in args.only.split(",") if w]
+    for name in args.only:
+        if name not in WORKLOADS:
+            parser.error(f"--only: unknown workload '{name}' (known: {','.join(WORKLOADS)})")
+    if args.threads < 1:
+        parser.error(f"--threads: must be at least 1, got {args.threads}")
+    return args
+
+
+def unpacked_openblas():
+    """The folder holding Debian's OpenBLAS (libblas.so.3), unpacked on first use."""
+    folder = os.path.join(BLAS_CACHE, "pkg", OPENBLAS_DIR)
+    if os.path.exists(os.path.join(folder, "libblas.so.3")):
+        return folder
+    os.makedirs(BLAS_CACHE, exist_ok=True)
+    quiet = {"cwd": BLAS_CACHE, "check": True, "stdout": subprocess.DEVNULL,
+             "stderr": subprocess.PIPE}
+    if not glob.glob(os.path.join(BLAS_CACHE, "libopenblas0-openmp_*.deb")):
+        subprocess.run(["apt-get", "download", "libopenblas0-openmp"], **quiet)
+    deb = sorted(glob.glob(os.path.join(BLAS_CACHE, "libopenblas0-openmp_*.deb")))[-1]
+    subprocess.run(["dpkg", "-x", deb, "pkg"], **quiet)
+    return folder
+
+
+def restart_with_blas(args):
+    """LD_LIBRARY_PATH only counts at start-up: set it, then exec this script again."""
+    env = dict(os.environ)
+    env[READY_MARK] = "1"
+    env["OMP_NUM_THREADS"] = str(args.threads)
+    if args.blas == "openblas":
+        try:
+            folder = unpacked_openblas()
+            env["LD_LIBRARY_PATH"] = ":".join(
+                p for p in [folder, os.environ.get("LD_LIBRARY_PATH", "")] if p)
+        except (OSError, subprocess.CalledProcessError, IndexError) as e:
+            detail = getattr(e, "stderr", b"") or b""
+            print(f"torch_reference: --blas openblas: could not unpack libopenblas0-openmp "
+                  f"({e} {detail.decode(errors='replace').strip()}); running on the system BLAS",
+                  file=sys.stderr)
+    python = torch_python()
+    os.execve(python, [python] + sys.argv, env)
+
+
+def torch_python():
+    """This interpreter if it has torch, else Debian's (where python3-torch installs)."""
+    if importlib.util.find_spec("torch") is None and os.path.exists("/usr/bin/python3"):
+        return "/usr/bin/python3"
+    return sys.executable
+
+
+def loaded_blas():
+    """The BLAS library this process mapped, as a real path (None if none yet)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "/" in line}
+    except OSError:
+        return None
+    for key in ("libopenblas", "libblas.so"):
+        for path in sorted(paths):
+            if key in os.path.basename(path):
+                return os.path.realpath(path)
+    return None
+
+
+def openblas_library():
+    """A ctypes handle on the loaded OpenBLAS, or None when another BLAS runs."""
+    path = loaded_blas()
+    if path is None:
+        return None
+    try:
+        library = ctypes.CDLL(path)
+        library.openblas_get_config.restype = ctypes.c_char_p
+        library.openblas_get_num_threads.restype = ctypes.c_int
+        return library
+    except (OSError, AttributeError):
+        return None
+
+
+def set_threads(torch, openblas, threads):
+    torch.set_num_threads(threads)
+    if openblas is not None:
+        openblas.openblas_set_num_threads(threads)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+# ----------------------------------------------------------------------------- protocol
+
+def machine_cpu_seconds():
+    """(busy, steal) CPU seconds of the whole machine from /proc/stat's "cpu " line."""
+    with open("/proc/stat") as stat:
+        for line in stat:
+            if line.startswith("cpu "):
+                v = [float(x) for x in line.split()[1:9]]
+                tick = os.sysconf("SC_CLK_TCK")
+                # user nice system idle iowait irq softirq steal
+                return (v[0] + v[1] + v[2] + v[5] + v[6]) / tick, v[7] / tick
+    raise RuntimeError("/proc/stat has no \"cpu \" line")
+
+
+def cpu_sample():
+    busy, steal = machine_cpu_seconds()
+    return time.perf_counter(), busy, steal, time.process_time()
+
+
+class Measurement:
+    def __init__(self, seconds, other_cpu_pct, steal_pct, window_s):
+        self.seconds = seconds
+        self.other_cpu_pct = other_cpu_pct
+        self.steal_pct = steal_pct
+        self.window_s = window_s  # /proc/stat ticks are 10 ms: short windows give rough figures
+
+    def median_ms(self):
+        return statistics.median(self.seconds) * 1e3
+
+    def min_ms(self):
+        return min(self.seconds) * 1e3
+
+    def fields(self, prefix=""):
+        return {prefix + "median_ms": round(self.median_ms(), 4),
+                prefix + "min_ms": round(self.min_ms(), 4),
+                prefix + "max_ms": round(max(self.seconds) * 1e3, 4),
+                prefix + "n": len(self.seconds)}
+
+
+def measure(call, warmup, iterations, budget_s, min_timed=3):
+    """warmup untimed calls; then timed calls until `iterations`, or until the timed
+    total exceeds budget_s once min_timed calls were made. Samples other processes'
+    CPU use over the timed calls."""
+    gc.collect()
+    for _ in range(warmup):
+        call()
+    wall0, busy0, steal0, own0 = cpu_sample()
+    seconds = []
+    while len(seconds) < max(iterations, min_timed):
+        start = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - start)
+        if sum(seconds) > budget_s and len(seconds) >= min_timed:
+            break
+    wall1, busy1, steal1, own1 = cpu_sample()
+    capacity = max(wall1 - wall0, 1e-9) * (os.cpu_count() or 1)
+    other = max((busy1 - busy0) - (own1 - own0), 0.0)
+    return Measurement(seconds, other / capacity * 100,
+                       max(steal1 - steal0, 0.0) / capacity * 100, wall1 - wall0)
+
+
+def per_second(work, ms):
+    return round(work / (ms / 1e3) / 1e9, 2)
+
+
+def emit(workload, fields, measurements=()):
+    record = {"impl": "torch", "workload": workload, **fields}
+    if measurements:
+        record["other_cpu_pct"] = round(max(m.other_cpu_pct for m in measurements), 1)
+        record["steal_pct"] = round(max(m.steal_pct for m in measurements), 1)
+        record["cpu_window_s"] = round(sum(m.window_s for m in measurements), 3)
+    record["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(record), flush=True)
+
+
+# ----------------------------------------------------------------------------- workloads
+
+def kaiming_(torch, weight, fan_in, generator):
+    """N(0, 2 / fan_in), in place, without autograd recording it."""
+    with torch.no_grad():
+        weight.normal_(0.0, math.sqrt(2.0 / fan_in), generator=generator)
+    return weight
+
+
+def init_model(torch, model, generator):
+    for module in model.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+            fan_in = module.weight[0].numel()  # C*KH*KW for conv, D_in for affine
+            kaiming_(torch, module.weight, fan_in, generator)
+            torch.nn.init.zeros_(module.bias)
+    return model
+
+
+def batch(torch, generator, shape, classes=10):
+    x = torch.randn(*shape, generator=generator)
+    y = torch.randint(0, classes, (shape[0],), generator=generator)
+    return x, y
+
+
+def timed_training(torch, model, optimizer, x, y, warmup, iterations, budget_s):
+    F = torch.nn.functional
+    last = {}
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        last["loss"] = loss.item()
+
+    model.train()
+    return measure(step, warmup, iterations, budget_s), last["loss"]
+
+
+def run_convnet_step(torch, name, spatial_batchnorm):
+    nn = torch.nn
+    generator = torch.Generator().manual_seed(1)
+    layers = [nn.Conv2d(3, 32, 7, stride=1, padding=3)]
+    if spatial_batchnorm:
+        layers.append(nn.BatchNorm2d(32, eps=1e-5, momentum=0.1))
+    layers += [nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(), nn.Linear(32 * 16 * 16, 100),
+               nn.ReLU(), nn.Linear(100, 10)]
+    model = init_model(torch, nn.Sequential(*layers), generator)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    n = 64
+    x, y = batch(torch, generator, (n, 3, 32, 32))  # x needs no gradient
+    m, loss = timed_training(torch, model, optimizer, x, y, 3, 20, 15.0)
+    emit(name, {"N": n, "warmup": 3, **m.fields(),
+                "images_per_s": round(n / (m.median_ms() / 1e3), 1),
+                "input_grad": False, "final_loss": round(loss, 5)}, [m])
+
+
+def run_mlp_step(torch):
+    nn = torch.nn
+    generator = torch.Generator().manual_seed(1)
+    layers, width = [], 3072
+    for _ in range(4):
+        layers += [nn.Linear(width, 100), nn.BatchNorm1d(100, eps=1e-5, momentum=0.1), nn.ReLU(),
+                   nn.Dropout(p=0.5)]
+        width = 100
+    layers.append(nn.Linear(100, 10))
+    model = init_model(torch, nn.Sequential(*layers), generator)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
+    n = 200
+    x, y = batch(torch, generator, (n, 3072))
+    m, loss = timed_training(torch, model, optimizer, x, y, 5, 50, 8.0)
+    emit("mlp_step", {"N": n, "warmup": 5, **m.fields(),
+                      "samples_per_s": round(n / (m.median_ms() / 1e3), 1),
+                      "input_grad": False, "final_loss": round(loss, 5)}, [m])
+
+
+def run_sbn(torch):
+    F = torch.nn.functional
+    generator = torch.Generator().manual_seed(2)
+    shape = (64, 64, 32, 32)
+    x = torch.randn(*shape, generator=generator).requires_grad_()
+    dout = torch.randn(*shape, generator=generator)
+    gamma = torch.ones(shape[1], requires_grad=True)
+    beta = torch.zeros(shape[1], requires_grad=True)
+    running_mean, running_var = torch.zeros(shape[1]), torch.ones(shape[1])
+
+    def forward():
+        return F.batch_norm(x, running_mean, running_var, gamma, beta, training=True,
+                            momentum=0.1, eps=1e-5)
+
+    def forward_backward():
+        torch.autograd.grad(forward(), [x, gamma, beta], dout)
+
+    fwd = measure(forward, 3, 30, 8.0)
+    both = measure(forward_backward, 3, 30, 8.0)
+    tensor_bytes = x.numel() * x.element_size()
+    emit("sbn", {"shape": list(shape), "warmup": 3, **both.fields(),
+                 "GBps": per_second(5 * tensor_bytes, both.median_ms()),
+                 "bytes_fwdbwd": 5 * tensor_bytes, **fwd.fields("fwd_"),
+                 "fwd_GBps": per_second(2 * tensor_bytes, fwd.median_ms())}, [fwd, both])
+
+
+CONV_CASES = [
+    # name, x shape, filters, kernel, stride, pad
+    ("conv1_64x3x32x32_f32k7p3", (64, 3, 32, 32), 32, 7, 1, 3),
+    ("conv2_64x64x16x16_f64k3p1", (64, 64, 16, 16), 64, 3, 1, 1),
+]
+
+
+def run_conv(torch):
+    F = torch.nn.functional
+    for name, shape, filters, kernel, stride, pad in CONV_CASES:
+        generator = torch.Generator().manual_seed(2)
+        n, c, h, w = shape
+        oh = (h + 2 * pad - kernel) // stride + 1
+        ow = (w + 2 * pad - kernel) // stride + 1
+        flop = 2 * n * filters * c * kernel * kernel * oh * ow
+        x = torch.randn(*shape, generator=generator).requires_grad_()
+        weight = kaiming_(torch, torch.empty(filters, c, kernel, kernel), c * kernel * kernel,
+                          generator).requires_grad_()
+        bias = torch.zeros(filters, requires_grad=True)
+        dout = torch.randn(n, filters, oh, ow, generator=generator)
+
+        def forward():
+            return F.conv2d(x, weight, bias, stride=stride, padding=pad)
+
+        def forward_backward():
+            torch.autograd.grad(forward(), [x, weight, bias], dout)
+
+        fwd = measure(forward, 3, 20, 6.0)
+        both = measure(forward_backward, 3, 20, 6.0)
+        emit("conv", {"case": name, "fwd_flop": flop, "warmup": 3, **both.fields(),
+                      "GFLOPps": per_second(3 * flop, both.median_ms()), **fwd.fields("fwd_"),
+                      "fwd_GFLOPps": per_second(flop, fwd.median_ms())}, [fwd, both])
+
+
+def run_tiny_ops(torch):
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(1, 16, generator=generator).requires_grad_()
+    c = torch.rand(1, 16, generator=generator) * 0.9 + 0.1
+    repeats, ops = 500, 1000
+
+    def chain():
+        h = x
+        for _ in range(repeats):
+            h = torch.relu(h)
+            h = h + c
+        return h
+
+    def forward_backward():
+        s = chain().sum()
+        x.grad = None
+        s.backward()
+
+    def forward_no_grad():
+        with torch.no_grad():
+            chain()
+
+    both = measure(forward_backward, 3, 30, 6.0)
+    recorded = measure(chain, 3, 30, 4.0)
+    no_grad = measure(forward_no_grad, 3, 30, 4.0)
+    emit("tiny_ops", {"ops": ops, "shape": [1, 16], "warmup": 3, **both.fields(),
+                      "us_per_op": round(both.median_ms() * 1e3 / ops, 3),
+                      "fwd_record_us_per_op": round(recorded.median_ms() * 1e3 / ops, 3),
+                      "fwd_nograd_us_per_op": round(no_grad.median_ms() * 1e3 / ops, 3)},
+         [both, recorded, no_grad])
+
+
+def run_gemm_peak(torch, openblas, threads):
+    for n in (1024, 2048):
+        generator = torch.Generator().manual_seed(4)
+        a = torch.randn(n, n, generator=generator)
+        b = torch.randn(n, n, generator=generator)
+        out = torch.zeros(n, n)
+        flop = 2 * n ** 3
+        for t in (1, 2):
+            set_threads(torch, openblas, t)
+            m = measure(lambda: torch.mm(a, b, out=out), 1, 10, 3.0)
+            emit("gemm_peak", {"case": f"n={n} t={t}", "api": "torch.mm", "size": n, "threads": t,
+                               "warmup": 1, **m.fields(),
+                               "GFLOPps": per_second(flop, m.median_ms()),
+                               "GFLOPps_best": per_second(flop, m.min_ms())}, [m])
+    set_threads(torch, openblas, threads)
+
+
+def run_stream(torch, threads):
+    n = 64 * 2 ** 20  # 256 MiB of float32 per array, pages touched by the fills
+    a, b, c = torch.full((n,), 1.0), torch.full((n,), 2.0), torch.full((n,), 0.5)
+    array_bytes = n * 4
+    cases = [("copy c=a", f"torch copy_, {threads} threads", 2, lambda: c.copy_(a)),
+             ("triad a=b+s*c", f"torch.add alpha=3 (one pass), {threads} threads", 3,
+              lambda: torch.add(b, c, alpha=3.0, out=a))]
+    for name, code, arrays, call in cases:
+        m = measure(call, 2, 10, 4.0)
+        emit("stream", {"case": name, "code": code, "array_MiB": array_bytes >> 20,
+                        "stream_bytes": arrays * array_bytes, "warmup": 2, **m.fields(),
+                        "GBps": per_second(arrays * array_bytes, m.median_ms()),
+                        "GBps_best": per_second(arrays * array_bytes, m.min_ms())}, [m])
+
+
+# ----------------------------------------------------------------------------- main
+
+def environment(torch, openblas, threads):
+    fields = {"threads": threads, "torch": torch.__version__,
+              "torch_num_threads": torch.get_num_threads(), "nproc": os.cpu_count(),
+              "cpu_model": cpu_model(), "python": sys.version.split()[0],
+              "blas_loaded": loaded_blas(), "mkldnn": torch.backends.mkldnn.enabled}
+    if openblas is not None:
+        fields["openblas_config"] = openblas.openblas_get_config().decode()
+        fields["openblas_threads"] = openblas.openblas_get_num_threads()
+    emit("env", fields)
+
+
+def main(argv):
+    args = parse_args(argv)
+    if os.environ.get(READY_MARK) != "1":
+        restart_with_blas(args)
+    try:
+        import torch
+    except ImportError:
+        print("torch_reference: no torch in this Python "
+              f"({sys.executable}): apt-get install python3-torch", file=sys.stderr)
+        return 2
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))  # loads the BLAS, so it can be found
+    openblas = openblas_library()
+    set_threads(torch, openblas, args.threads)
+    torch.manual_seed(0)
+    environment(torch, openblas, args.threads)
+    runs = {
+        "cnn_step": lambda: run_convnet_step(torch, "cnn_step", False),
+        "cnn_bn_step": lambda: run_convnet_step(torch, "cnn_bn_step", True),
+        "sbn": lambda: run_sbn(torch),
+        "conv": lambda: run_conv(torch),
+        "mlp_step": lambda: run_mlp_step(torch),
+        "tiny_ops": lambda: run_tiny_ops(torch),
+        "gemm_peak": lambda: run_gemm_peak(torch, openblas, args.threads),
+        "stream": lambda: run_stream(torch, args.threads),
+    }
+    status, start = 0, time.perf_counter()
+    for name in args.only:
+        try:
+            runs[name]()
+        except Exception as e:  # one failing workload must not hide the others
+            emit(name, {"error": f"{type(e).__name__}: {e}"})
+            status = 1
+    emit("done", {"total_s": round(time.perf_counter() - start, 1)})
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,41 @@
+// The workloads of shared/bench/workloads.md, each printing its JSON records
+// through the context. One file per group: model_steps.cc (cnn_step,
+// cnn_bn_step, mlp_step), kernels.cc (sbn, conv), tiny_ops.cc, ceilings.cc
+// (gemm_peak, stream).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "tools/bench/harness.h"
+
+namespace tg::bench {
+
+struct BenchContext {
+  int threads = 2;                          // what omp_set_num_threads was given
+  std::function<void(const Record&)> emit;  // prints one record
+  int max_calls = 0;                        // > 0: protocols capped for profilers
+  std::string case_filter;                  // non-empty: only cases whose name contains it
+
+  Protocol protocol(int warmup, int iterations, double budget_s) const {
+    return capped({warmup, iterations, budget_s}, max_calls);
+  }
+  bool wants_case(std::string_view name) const {
+    return case_filter.empty() || name.find(case_filter) != std::string_view::npos;
+  }
+};
+
+void run_cnn_step(const BenchContext& context);
+void run_cnn_bn_step(const BenchContext& context);
+void run_mlp_step(const BenchContext& context);
+void run_sbn(const BenchContext& context);
+void run_conv(const BenchContext& context);
+void run_tiny_ops(const BenchContext& context);
+void run_gemm_peak(const BenchContext& context);
+void run_stream(const BenchContext& context);
+
+// The first record: machine, compiler and thread settings.
+Record environment_record(int threads);
+
+}  // namespace tg::bench
