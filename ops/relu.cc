@@ -14,7 +14,11 @@ ReluForward relu_forward(const Tensor& x) {
     const T* in = x.data<T>();
     T* o = out.data<T>();
     parallel_for(x.numel(), grain_for(1), [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t i = begin; i < end; ++i) o[i] = in[i] > T(0) ? in[i] : T(0);
+#pragma omp simd
+      for (std::int64_t i = begin; i < end; ++i) {
+        const T value = in[i];
+        o[i] = value > T(0) ? value : T(0);
+      }
     });
   });
   return {std::move(out), {x}};
@@ -30,7 +34,13 @@ Tensor relu_backward(const Tensor& dout, const ReluCache& cache) {
     const T* d = dout.data<T>();
     T* g = dx.data<T>();
     parallel_for(dout.numel(), grain_for(1), [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t i = begin; i < end; ++i) g[i] = x[i] > T(0) ? d[i] : T(0);
+      // Both loads unconditional, so this compiles to a vector select, not
+      // a branch mispredicted on half of the elements.
+#pragma omp simd
+      for (std::int64_t i = begin; i < end; ++i) {
+        const T upstream = d[i];
+        g[i] = x[i] > T(0) ? upstream : T(0);
+      }
     });
   });
   return dx;
