@@ -10,8 +10,7 @@ Parameter::Parameter(std::string name, Tensor value) {
   if (!value.defined()) {
     throw ArgumentError(fmt::format("Parameter '{}': the value is undefined", name));
   }
-  Tensor grad = Tensor::zeros(value.shape(), value.dtype());
-  state_ = std::make_shared<State>(State{std::move(name), std::move(value), std::move(grad)});
+  state_ = std::make_shared<State>(State{std::move(name), std::move(value), Tensor(), true});
 }
 
 Parameter::State& Parameter::state() const {
@@ -23,9 +22,21 @@ const std::string& Parameter::name() const { return state().name; }
 
 Tensor& Parameter::value() const { return state().value; }
 
-Tensor& Parameter::grad() const { return state().grad; }
+Tensor& Parameter::grad() const {
+  State& s = state();
+  if (s.grad_is_zero) {
+    if (s.grad.defined() && s.grad.unique_storage() && s.grad.shape() == s.value.shape() &&
+        s.grad.dtype() == s.value.dtype()) {
+      s.grad.fill_(0.0);
+    } else {
+      s.grad = Tensor::zeros(s.value.shape(), s.value.dtype());
+    }
+    s.grad_is_zero = false;
+  }
+  return s.grad;
+}
 
-void Parameter::zero_grad() const { state().grad.fill_(0.0); }
+void Parameter::zero_grad() const { state().grad_is_zero = true; }
 
 void Parameter::accumulate_grad(const Tensor& g) const {
   State& s = state();
@@ -34,7 +45,16 @@ void Parameter::accumulate_grad(const Tensor& g) const {
         "Parameter '{}': gradient {} {} does not match the value {} {}", s.name,
         name_of(g.dtype()), g.shape().str(), name_of(s.value.dtype()), s.value.shape().str()));
   }
-  s.grad.add_(g);
+  if (s.grad_is_zero) {
+    s.grad = g;
+    s.grad_is_zero = false;
+  } else if (s.grad.unique_storage()) {
+    s.grad.add_(g);
+  } else {
+    Tensor sum = s.grad.clone();
+    sum.add_(g);
+    s.grad = std::move(sum);
+  }
 }
 
 }  // namespace tg

@@ -20,8 +20,13 @@ class Parameter {
   const std::string& name() const;
   Tensor& value() const;
   Tensor& grad() const;  // same shape and dtype as value(), zero at first
+  // Makes the gradient zero. Cheap: nothing is written until the gradient is
+  // read or accumulated (like PyTorch's zero_grad(set_to_none=True), but
+  // grad() still reads as zeros).
   void zero_grad() const;
   // grad += g (what Tape::backward does for every parameter it reached).
+  // Onto a zero gradient, g is shared rather than copied; a gradient that
+  // shares its storage is never added to in place.
   void accumulate_grad(const Tensor& g) const;
 
   // True when both handles refer to the same parameter.
@@ -33,7 +38,8 @@ class Parameter {
   struct State {
     std::string name;
     Tensor value;
-    Tensor grad;
+    Tensor grad;             // meaningless while grad_is_zero
+    bool grad_is_zero = true;
   };
   State& state() const;
 

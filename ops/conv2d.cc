@@ -8,6 +8,7 @@
 #include "graph/eigen.h"
 #include "graph/op.h"
 #include "graph/parallel.h"
+#include "ops/reductions.h"
 
 namespace tg {
 
@@ -83,18 +84,21 @@ void im2col(const T* image, const Conv2dGeometry& g, T* col) {
         for (std::int64_t oh = 0; oh < g.oh; ++oh) {
           T* dst = row + oh * g.ow;
           const std::int64_t ih = oh * g.stride - g.pad + kh;
+          // Rows are short (tens of elements): plain loops the compiler
+          // inlines beat calls to memset and memmove.
           if (ih < 0 || ih >= g.h) {
-            std::fill(dst, dst + g.ow, T(0));
+            for (std::int64_t ow = 0; ow < g.ow; ++ow) dst[ow] = T(0);
             continue;
           }
           const T* src = image + (c * g.h + ih) * g.w + kw - g.pad;
-          std::fill(dst, dst + first, T(0));
+          for (std::int64_t ow = 0; ow < first; ++ow) dst[ow] = T(0);
           if (g.stride == 1) {
-            std::copy(src + first, src + last, dst + first);
+#pragma omp simd
+            for (std::int64_t ow = first; ow < last; ++ow) dst[ow] = src[ow];
           } else {
             for (std::int64_t ow = first; ow < last; ++ow) dst[ow] = src[ow * g.stride];
           }
-          std::fill(dst + last, dst + g.ow, T(0));
+          for (std::int64_t ow = last; ow < g.ow; ++ow) dst[ow] = T(0);
         }
       }
 }
@@ -157,25 +161,23 @@ Conv2dGrads backward(const Conv2dGeometry& g, const Tensor& dout, const Conv2dCa
   const auto weights = as_matrix<T>(cache.w, g.f, taps);
   const T* images = cache.x.data<T>();
   const T* upstream = dout.data<T>();
-  auto dw = as_matrix<T>(grads.dw, g.f, taps);
-  T* db = grads.db.data<T>();
-  for (std::int64_t n = 0; n < g.n; ++n)
-    for (std::int64_t f = 0; f < g.f; ++f) {
-      const T* d = upstream + (n * g.f + f) * plane;
-      T sum = 0;
-      for (std::int64_t i = 0; i < plane; ++i) sum += d[i];
-      db[f] += sum;
-    }
-
-  // Each thread sums dW over its images into its own part; the parts are
-  // added in image order afterwards, so results do not depend on timing.
-  std::vector<std::pair<std::int64_t, Tensor>> dw_parts;  // (first image, part)
+  // Each thread sums dW and db over its images into its own part; the parts
+  // are added in image order afterwards, so results do not depend on timing.
+  struct Part {
+    std::int64_t first_image;
+    Tensor dw, db;
+  };
+  std::vector<Part> parts;
   parallel_for(g.n, 1, [&](std::int64_t first, std::int64_t last) {
     Tensor col = is_pointwise(g) ? Tensor() : Tensor::empty({taps, plane}, dout.dtype());
     Tensor dcol = is_pointwise(g) || !need_dx ? Tensor() : Tensor::empty({taps, plane}, dout.dtype());
-    Tensor dw_part = Tensor::zeros(cache.w.shape(), dout.dtype());
-    auto dw_local = as_matrix<T>(dw_part, g.f, taps);
+    Part part{first, Tensor::zeros(cache.w.shape(), dout.dtype()), Tensor::zeros({g.f}, dout.dtype())};
+    auto dw_local = as_matrix<T>(part.dw, g.f, taps);
+    T* db_local = part.db.template data<T>();
     for (std::int64_t n = first; n < last; ++n) {
+      for (std::int64_t f = 0; f < g.f; ++f) {
+        db_local[f] += static_cast<T>(block_sum(upstream + (n * g.f + f) * plane, plane));
+      }
       const T* image = images + n * image_size;
       if (!is_pointwise(g)) im2col(image, g, col.data<T>());
       const ConstMatrixView<T> unrolled(is_pointwise(g) ? image : col.data<T>(), taps, plane);
@@ -193,12 +195,15 @@ Conv2dGrads backward(const Conv2dGeometry& g, const Tensor& dout, const Conv2dCa
         col2im(dcol.data<T>(), g, dx_image);
       }
     }
-#pragma omp critical(conv2d_dw_parts)
-    dw_parts.emplace_back(first, std::move(dw_part));
+#pragma omp critical(conv2d_parts)
+    parts.push_back(std::move(part));
   });
-  std::sort(dw_parts.begin(), dw_parts.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [first, part] : dw_parts) dw += as_matrix<T>(part, g.f, taps);
+  std::sort(parts.begin(), parts.end(),
+            [](const Part& a, const Part& b) { return a.first_image < b.first_image; });
+  for (const Part& part : parts) {
+    grads.dw.add_(part.dw);
+    grads.db.add_(part.db);
+  }
   return grads;
 }
 

@@ -21,23 +21,42 @@ struct Layout {
   }
 };
 
+// gamma * (x - mean) * inv_std + beta as one multiply-add: scale * x + shift.
+struct Affine {
+  double scale, shift;
+};
+
+Affine normalizing_affine(double mean, double inv_std, double gamma, double beta) {
+  return {gamma * inv_std, beta - mean * gamma * inv_std};
+}
+
+// With x_hat = (x - mean) * inv_std and M elements per channel:
+//   dgamma = sum(dout * x_hat), dbeta = sum(dout)
+//   dx = gamma * inv_std / M * (M * dout - dbeta - x_hat * dgamma)   (batch statistics)
+//   dx = gamma * inv_std * dout                                      (running statistics)
+// evaluated per channel as dx = a * dout + b * x + c.
+struct DxCoefficients {
+  double a, b, c;
+};
+
+DxCoefficients dx_coefficients(double mean, double inv_std, double gamma, double sum_d,
+                               double sum_dx, double count, bool batch_statistics) {
+  const double a = gamma * inv_std;
+  if (!batch_statistics) return {a, 0.0, 0.0};
+  const double b = -a * inv_std * inv_std * sum_dx / count;
+  return {a, b, -a * sum_d / count - b * mean};
+}
+
+// Images (H * W > 1): a channel's N blocks are normalised together while they
+// are in cache: statistics in two passes (mean, then squared deviations:
+// exact enough for the seed's 1e-8 checks), then the affine map.
 template <class T>
-void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor& beta,
-             const BatchNormState& state, Tensor& out, NormCache& cache,
-             std::vector<double>& variance) {
-  const T* in = x.data<T>();
-  const T* g = gamma.data<T>();
-  const T* b = beta.data<T>();
-  const T* running_mean = state.running_mean.data<T>();
-  const T* running_var = state.running_var.data<T>();
-  T* o = out.data<T>();
-  const bool train = state.mode == Mode::train;
+void forward_planes(const Layout& l, const T* in, const T* g, const T* b, bool train,
+                    double eps, T* o, NormCache& cache, std::vector<double>& variance) {
   parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t c = first; c < last; ++c) {
-      double mean = running_mean[c], var = running_var[c];
+      double mean = cache.mean[c], var = variance[c];
       if (train) {
-        // Two passes (mean, then squared deviations): exact enough for the
-        // seed's 1e-8 checks, and the second pass reads from cache.
         double sum = 0;
         for (std::int64_t n = 0; n < l.n; ++n) sum += block_sum(in + l.block(n, c), l.plane);
         mean = sum / static_cast<double>(l.count());
@@ -47,34 +66,75 @@ void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor
         }
         var = squares / static_cast<double>(l.count());
       }
-      const double inv_std = 1.0 / std::sqrt(var + state.eps);
+      const double inv_std = 1.0 / std::sqrt(var + eps);
       variance[c] = var;
       cache.mean[c] = mean;
       cache.inv_std[c] = inv_std;
-      // gamma * (x - mean) * inv_std + beta, as one multiply-add.
-      const T scale = static_cast<T>(g[c] * inv_std);
-      const T shift = static_cast<T>(b[c] - mean * g[c] * inv_std);
+      const Affine f = normalizing_affine(mean, inv_std, g[c], b[c]);
       for (std::int64_t n = 0; n < l.n; ++n) {
-        block_affine(in + l.block(n, c), l.plane, scale, shift, o + l.block(n, c));
+        block_affine(in + l.block(n, c), l.plane, static_cast<T>(f.scale),
+                     static_cast<T>(f.shift), o + l.block(n, c));
       }
     }
   });
 }
 
-// With x_hat = (x - mean) * inv_std and M elements per channel:
-//   dgamma = sum(dout * x_hat), dbeta = sum(dout)
-//   dx = gamma * inv_std / M * (M * dout - dbeta - x_hat * dgamma)   (batch statistics)
-//   dx = gamma * inv_std * dout                                      (running statistics)
-// The first is evaluated as dx = a * dout + b * x + c per channel.
+// Rows (H * W = 1, batch norm of (N, D)): loops run along the rows, across
+// channels, which is where the memory is contiguous.
 template <class T>
-void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormGrads& grads) {
-  const T* d = dout.data<T>();
-  const T* in = cache.x.data<T>();
-  const T* g = cache.gamma.data<T>();
-  T* dx = grads.dx.data<T>();
-  T* dgamma = grads.dgamma.data<T>();
-  T* dbeta = grads.dbeta.data<T>();
-  const double count = static_cast<double>(l.count());
+void forward_rows(const Layout& l, const T* in, const T* g, const T* b, bool train, double eps,
+                  T* o, NormCache& cache, std::vector<double>& variance) {
+  if (train) {
+    std::vector<double> sum(l.c, 0.0), squares(l.c, 0.0);
+    for (std::int64_t n = 0; n < l.n; ++n) {
+      const T* row = in + n * l.c;
+#pragma omp simd
+      for (std::int64_t c = 0; c < l.c; ++c) sum[c] += row[c];
+    }
+    for (std::int64_t c = 0; c < l.c; ++c) cache.mean[c] = sum[c] / static_cast<double>(l.n);
+    for (std::int64_t n = 0; n < l.n; ++n) {
+      const T* row = in + n * l.c;
+#pragma omp simd
+      for (std::int64_t c = 0; c < l.c; ++c) {
+        const double d = row[c] - cache.mean[c];
+        squares[c] += d * d;
+      }
+    }
+    for (std::int64_t c = 0; c < l.c; ++c) variance[c] = squares[c] / static_cast<double>(l.n);
+  }
+  std::vector<T> scale(l.c), shift(l.c);
+  for (std::int64_t c = 0; c < l.c; ++c) {
+    cache.inv_std[c] = 1.0 / std::sqrt(variance[c] + eps);
+    const Affine f = normalizing_affine(cache.mean[c], cache.inv_std[c], g[c], b[c]);
+    scale[c] = static_cast<T>(f.scale);
+    shift[c] = static_cast<T>(f.shift);
+  }
+  for (std::int64_t n = 0; n < l.n; ++n) {
+    const T* row = in + n * l.c;
+    T* out = o + n * l.c;
+#pragma omp simd
+    for (std::int64_t c = 0; c < l.c; ++c) out[c] = row[c] * scale[c] + shift[c];
+  }
+}
+
+template <class T>
+void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+             const BatchNormState& state, Tensor& out, NormCache& cache,
+             std::vector<double>& variance) {
+  const bool train = state.mode == Mode::train;
+  // Test mode normalises with the running statistics.
+  for (std::int64_t c = 0; c < l.c; ++c) {
+    cache.mean[c] = state.running_mean.data<T>()[c];
+    variance[c] = state.running_var.data<T>()[c];
+  }
+  const auto run = l.plane == 1 ? forward_rows<T> : forward_planes<T>;
+  run(l, x.data<T>(), gamma.data<T>(), beta.data<T>(), train, state.eps, out.data<T>(), cache,
+      variance);
+}
+
+template <class T>
+void backward_planes(const Layout& l, const T* d, const T* in, const T* g,
+                     const NormCache& cache, T* dx, T* dgamma, T* dbeta) {
   parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t c = first; c < last; ++c) {
       const double mean = cache.mean[c], inv_std = cache.inv_std[c];
@@ -85,19 +145,55 @@ void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormG
       }
       dgamma[c] = static_cast<T>(sum_dx * inv_std);
       dbeta[c] = static_cast<T>(sum_d);
-      const double a = g[c] * inv_std;
-      double b = 0, shift = 0;
-      if (cache.batch_statistics) {
-        b = -a * inv_std * inv_std * sum_dx / count;
-        shift = -a * sum_d / count - b * mean;
-      }
-      const T ta = static_cast<T>(a), tb = static_cast<T>(b), tc = static_cast<T>(shift);
+      const DxCoefficients k = dx_coefficients(mean, inv_std, g[c], sum_d, sum_dx,
+                                               static_cast<double>(l.count()),
+                                               cache.batch_statistics);
       for (std::int64_t n = 0; n < l.n; ++n) {
-        block_backward_dx(d + l.block(n, c), in + l.block(n, c), l.plane, ta, tb, tc,
-                          dx + l.block(n, c));
+        block_backward_dx(d + l.block(n, c), in + l.block(n, c), l.plane, static_cast<T>(k.a),
+                          static_cast<T>(k.b), static_cast<T>(k.c), dx + l.block(n, c));
       }
     }
   });
+}
+
+template <class T>
+void backward_rows(const Layout& l, const T* d, const T* in, const T* g, const NormCache& cache,
+                   T* dx, T* dgamma, T* dbeta) {
+  std::vector<double> sum_d(l.c, 0.0), sum_dx(l.c, 0.0);
+  for (std::int64_t n = 0; n < l.n; ++n) {
+    const T* drow = d + n * l.c;
+    const T* xrow = in + n * l.c;
+#pragma omp simd
+    for (std::int64_t c = 0; c < l.c; ++c) {
+      sum_d[c] += drow[c];
+      sum_dx[c] += drow[c] * (xrow[c] - cache.mean[c]);
+    }
+  }
+  std::vector<T> a(l.c), b(l.c), k(l.c);
+  for (std::int64_t c = 0; c < l.c; ++c) {
+    dgamma[c] = static_cast<T>(sum_dx[c] * cache.inv_std[c]);
+    dbeta[c] = static_cast<T>(sum_d[c]);
+    const DxCoefficients coefficients =
+        dx_coefficients(cache.mean[c], cache.inv_std[c], g[c], sum_d[c], sum_dx[c],
+                        static_cast<double>(l.n), cache.batch_statistics);
+    a[c] = static_cast<T>(coefficients.a);
+    b[c] = static_cast<T>(coefficients.b);
+    k[c] = static_cast<T>(coefficients.c);
+  }
+  for (std::int64_t n = 0; n < l.n; ++n) {
+    const T* drow = d + n * l.c;
+    const T* xrow = in + n * l.c;
+    T* out = dx + n * l.c;
+#pragma omp simd
+    for (std::int64_t c = 0; c < l.c; ++c) out[c] = a[c] * drow[c] + b[c] * xrow[c] + k[c];
+  }
+}
+
+template <class T>
+void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormGrads& grads) {
+  const auto run = l.plane == 1 ? backward_rows<T> : backward_planes<T>;
+  run(l, dout.data<T>(), cache.x.data<T>(), cache.gamma.data<T>(), cache, grads.dx.data<T>(),
+      grads.dgamma.data<T>(), grads.dbeta.data<T>());
 }
 
 // running = momentum * running + (1 - momentum) * batch, batch variance biased.

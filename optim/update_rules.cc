@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <type_traits>
 #include <utility>
 
-#include "graph/eigen.h"
+#include "graph/parallel.h"
 #include "graph/errors.h"
 
 namespace tg {
@@ -24,12 +25,16 @@ void check_epsilon(std::string_view rule, double epsilon) {
   }
 }
 
-// Calls f(w, dw) with Eigen array views of the parameter and its gradient.
+// Calls f(w, dw, first, last) on pieces of the parameter's elements, in
+// parallel for large parameters. T is the parameter's scalar type.
 template <class F>
-void with_arrays(const Parameter& p, F&& f) {
+void for_elements(const Parameter& p, F&& f) {
   dispatch(p.value().dtype(), [&](auto zero) {
     using T = decltype(zero);
-    f(as_array<T>(p.value()), as_array<T>(std::as_const(p.grad())), T{});
+    T* w = p.value().data<T>();
+    const T* dw = std::as_const(p.grad()).template data<T>();
+    parallel_for(p.value().numel(), grain_for(4),
+                 [&](std::int64_t first, std::int64_t last) { f(w, dw, first, last); });
   });
 }
 
@@ -38,9 +43,11 @@ void with_arrays(const Parameter& p, F&& f) {
 Sgd::Sgd(double learning_rate) : Optimizer("sgd", learning_rate) {}
 
 void Sgd::update(const Parameter& p) {
-  with_arrays(p, [&](auto w, auto dw, auto zero) {
-    using T = decltype(zero);
-    w -= static_cast<T>(learning_rate()) * dw;
+  for_elements(p, [&](auto* w, const auto* dw, std::int64_t first, std::int64_t last) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(dw)>>;
+    const T lr = static_cast<T>(learning_rate());
+#pragma omp simd
+    for (std::int64_t i = first; i < last; ++i) w[i] -= lr * dw[i];
   });
 }
 
@@ -51,11 +58,15 @@ SgdMomentum::SgdMomentum(double learning_rate, double momentum)
 
 void SgdMomentum::update(const Parameter& p) {
   Tensor& velocity = slot(p, "velocity");
-  with_arrays(p, [&](auto w, auto dw, auto zero) {
-    using T = decltype(zero);
-    auto v = as_array<T>(velocity);
-    v = static_cast<T>(momentum_) * v - static_cast<T>(learning_rate()) * dw;
-    w += v;
+  for_elements(p, [&](auto* w, const auto* dw, std::int64_t first, std::int64_t last) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(dw)>>;
+    T* v = velocity.data<T>();
+    const T mu = static_cast<T>(momentum_), lr = static_cast<T>(learning_rate());
+#pragma omp simd
+    for (std::int64_t i = first; i < last; ++i) {
+      v[i] = mu * v[i] - lr * dw[i];
+      w[i] += v[i];
+    }
   });
 }
 
@@ -67,12 +78,16 @@ RmsProp::RmsProp(double learning_rate, double decay_rate, double epsilon)
 
 void RmsProp::update(const Parameter& p) {
   Tensor& cache = slot(p, "cache");
-  with_arrays(p, [&](auto w, auto dw, auto zero) {
-    using T = decltype(zero);
-    auto s = as_array<T>(cache);
-    const T decay = static_cast<T>(decay_rate_);
-    s = decay * s + (T(1) - decay) * dw.square();
-    w -= static_cast<T>(learning_rate()) * dw / (s.sqrt() + static_cast<T>(epsilon_));
+  for_elements(p, [&](auto* w, const auto* dw, std::int64_t first, std::int64_t last) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(dw)>>;
+    T* s = cache.data<T>();
+    const T decay = static_cast<T>(decay_rate_), lr = static_cast<T>(learning_rate());
+    const T eps = static_cast<T>(epsilon_);
+#pragma omp simd
+    for (std::int64_t i = first; i < last; ++i) {
+      s[i] = decay * s[i] + (T(1) - decay) * dw[i] * dw[i];
+      w[i] -= lr * dw[i] / (std::sqrt(s[i]) + eps);
+    }
   });
 }
 
@@ -90,15 +105,19 @@ void Adam::update(const Parameter& p) {
   t += 1;  // before the bias correction, as in the seed
   const double correction1 = 1 - std::pow(beta1_, t);
   const double correction2 = 1 - std::pow(beta2_, t);
-  with_arrays(p, [&](auto w, auto dw, auto zero) {
-    using T = decltype(zero);
-    auto m = as_array<T>(first);
-    auto v = as_array<T>(second);
+  for_elements(p, [&](auto* w, const auto* dw, std::int64_t begin, std::int64_t end) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(dw)>>;
+    T* m = first.data<T>();
+    T* v = second.data<T>();
     const T b1 = static_cast<T>(beta1_), b2 = static_cast<T>(beta2_);
-    m = b1 * m + (T(1) - b1) * dw;
-    v = b2 * v + (T(1) - b2) * dw.square();
-    w -= static_cast<T>(learning_rate() / correction1) * m /
-         ((v * static_cast<T>(1 / correction2)).sqrt() + static_cast<T>(epsilon_));
+    const T step = static_cast<T>(learning_rate() / correction1);
+    const T unbias = static_cast<T>(1 / correction2), eps = static_cast<T>(epsilon_);
+#pragma omp simd
+    for (std::int64_t i = begin; i < end; ++i) {
+      m[i] = b1 * m[i] + (T(1) - b1) * dw[i];
+      v[i] = b2 * v[i] + (T(1) - b2) * dw[i] * dw[i];
+      w[i] -= step * m[i] / (std::sqrt(v[i] * unbias) + eps);
+    }
   });
 }
 

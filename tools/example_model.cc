@@ -7,6 +7,7 @@
 
 #include "data/idx.h"
 #include "data/preprocess.h"
+#include "graph/memory.h"
 #include "models/module.h"
 #include "ops/conv2d.h"
 #include "ops/linear.h"
@@ -47,6 +48,7 @@ class SmallConvNet : public tg::Module {
 };
 
 int main(int argc, char** argv) {
+  tg::retain_freed_memory();  // reuse freed activations instead of page-faulting them back
   const std::int64_t num_train = argc > 1 ? std::atoll(argv[1]) : 10000;
   const std::int64_t epochs = argc > 2 ? std::atoll(argv[2]) : 2;
   tg::PreprocessOptions pre;

@@ -21,6 +21,7 @@
 #include "data/idx.h"
 #include "data/preprocess.h"
 #include "graph/errors.h"
+#include "graph/memory.h"
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
 #include "solver/solver.h"
@@ -198,6 +199,7 @@ int run(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tg::retain_freed_memory();
   Flags flags;
   CLI::App app{"Trains a model with tapegrad and writes loss curves, checkpoints and parameters "
                "into a run folder."};

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "graph/errors.h"
+#include "graph/memory.h"
 #include "tools/bench/harness.h"
 #include "tools/bench/workloads.h"
 
@@ -126,6 +127,7 @@ int main(int argc, char** argv) {
   app.add_option("--case", options.case_filter,
                  "only the cases of conv, gemm_peak and stream whose name contains this text");
   CLI11_PARSE(app, argc, argv);
+  tg::retain_freed_memory();  // as tools/train does: freed activations are reused
 
   std::vector<Workload> workloads;
   try {
