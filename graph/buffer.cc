@@ -7,9 +7,14 @@
 namespace tg {
 
 Buffer::Buffer(std::size_t bytes) {
-  // Round up so that aligned_alloc gets a multiple of the alignment.
-  const std::size_t total = (kAlignment + bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* memory = std::aligned_alloc(kAlignment, total);
+  void* memory;
+  if (bytes <= kSmallBytes) {
+    memory = std::malloc(kSmallAlignment + bytes);  // malloc aligns to 16
+  } else {
+    // Round up so that aligned_alloc gets a multiple of the alignment.
+    const std::size_t total = (kAlignment + bytes + kAlignment - 1) / kAlignment * kAlignment;
+    memory = std::aligned_alloc(kAlignment, total);
+  }
   if (memory == nullptr) throw std::bad_alloc();
   block_ = new (memory) Header{{1}, bytes};
 }

@@ -12,12 +12,12 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string_view>
 #include <vector>
 
+#include "graph/backward_fn.h"
 #include "graph/parameter.h"
 #include "graph/tensor.h"
 
@@ -26,9 +26,9 @@ namespace tg {
 class Tape;
 class InputGrads;
 
-// The backward closure of one recorded op: given the gradient of the loss
-// with respect to the op's output, add the gradients of its inputs.
-using BackwardFn = std::function<void(const Tensor& dout, InputGrads& grads)>;
+// The backward closure of one recorded op (graph/backward_fn.h): given the
+// gradient of the loss with respect to the op's output, add the gradients of
+// its inputs.
 
 // A value on a tape (or a Parameter not yet placed on one). Cheap to copy.
 class Var {
@@ -122,7 +122,9 @@ class Tape {
     bool keeps_grad = false;  // variables and parameters keep their gradient
     std::string_view op;
   };
-  static constexpr std::size_t kChunk = 256;  // nodes per block: references stay valid
+  // Nodes per block (references stay valid as the tape grows); blocks stay
+  // under malloc's 64 KiB consolidation threshold.
+  static constexpr std::size_t kChunk = 128;
 
   Node& node(std::int32_t id) { return chunks_[id / kChunk][id % kChunk]; }
   const Node& node(std::int32_t id) const { return chunks_[id / kChunk][id % kChunk]; }
