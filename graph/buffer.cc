@@ -1,5 +1,6 @@
 #include "graph/buffer.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -7,16 +8,12 @@
 namespace tg {
 
 Buffer::Buffer(std::size_t bytes) {
-  void* memory;
-  if (bytes <= kSmallBytes) {
-    memory = std::malloc(kSmallAlignment + bytes);  // malloc aligns to 16
-  } else {
-    // Round up so that aligned_alloc gets a multiple of the alignment.
-    const std::size_t total = (kAlignment + bytes + kAlignment - 1) / kAlignment * kAlignment;
-    memory = std::aligned_alloc(kAlignment, total);
-  }
-  if (memory == nullptr) throw std::bad_alloc();
-  block_ = new (memory) Header{{1}, bytes};
+  void* allocation = std::malloc(kHeaderBytes + bytes + kAlignment - 1);
+  if (allocation == nullptr) throw std::bad_alloc();
+  // The first 64-byte boundary with room for the header before it.
+  const auto start = reinterpret_cast<std::uintptr_t>(allocation) + kHeaderBytes;
+  const std::uintptr_t data = (start + kAlignment - 1) / kAlignment * kAlignment;
+  block_ = new (reinterpret_cast<void*>(data - kHeaderBytes)) Header{{1}, bytes, allocation};
 }
 
 Buffer::Buffer(const Buffer& other) noexcept : block_(other.block_) {
@@ -46,8 +43,9 @@ Buffer::~Buffer() { release(); }
 
 void Buffer::release() noexcept {
   if (block_ && block_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    void* allocation = block_->allocation;
     block_->~Header();
-    std::free(block_);
+    std::free(allocation);
   }
   block_ = nullptr;
 }

@@ -1,9 +1,13 @@
-// A reference-counted block of memory: the storage behind a Tensor. Header
-// and data live in one allocation, so making a tensor costs one malloc;
-// copying a Buffer shares the block. Data is 64-byte aligned (a cache line,
-// an AVX-512 vector) except in blocks of at most kSmallBytes, which come
-// from malloc's fast path with 16-byte alignment: tiny tensors are made and
-// freed by the thousand per tape, where aligned_alloc's slow path showed.
+// A reference-counted, 64-byte aligned block of memory: the storage behind a
+// Tensor. Header and data live in one malloc'ed allocation (malloc's fast
+// path: tiny tensors are made and freed by the thousand per tape, where
+// aligned_alloc's slow path showed), aligned by hand; copying a Buffer
+// shares the block.
+//
+// The alignment is the same for every tensor on purpose: Eigen's kernels
+// take different (vectorised or peeled) paths for different alignments, which
+// round differently, so results would otherwise depend on where malloc put a
+// tensor, and runs (and resumed runs) would not repeat bit for bit.
 #pragma once
 
 #include <atomic>
@@ -14,8 +18,6 @@ namespace tg {
 class Buffer {
  public:
   static constexpr std::size_t kAlignment = 64;
-  static constexpr std::size_t kSmallBytes = 512;
-  static constexpr std::size_t kSmallAlignment = 16;
 
   Buffer() = default;
   explicit Buffer(std::size_t bytes);  // uninitialised contents
@@ -25,10 +27,7 @@ class Buffer {
   Buffer& operator=(Buffer&& other) noexcept;
   ~Buffer();
 
-  void* data() const {
-    if (!block_) return nullptr;
-    return reinterpret_cast<char*>(block_) + (block_->bytes <= kSmallBytes ? kSmallAlignment : kAlignment);
-  }
+  void* data() const { return block_ ? reinterpret_cast<char*>(block_) + kHeaderBytes : nullptr; }
   std::size_t bytes() const { return block_ ? block_->bytes : 0; }
   bool defined() const { return block_ != nullptr; }
   // True when no other Buffer shares this block (safe to write in place).
@@ -36,11 +35,14 @@ class Buffer {
   bool same_block(const Buffer& other) const { return block_ == other.block_; }
 
  private:
+  // Sits right before the data.
   struct Header {
     std::atomic<long> refs;
     std::size_t bytes;
+    void* allocation;  // what malloc returned
   };
-  static_assert(sizeof(Header) <= kSmallAlignment, "the header must fit in the aligned prefix");
+  static constexpr std::size_t kHeaderBytes = 32;
+  static_assert(sizeof(Header) <= kHeaderBytes, "the header must fit before the data");
 
   void release() noexcept;
 
