@@ -33,7 +33,7 @@ struct Flags {
   std::string data = "fashion-mnist";
   std::string data_dir;
   std::string model = "cnn";
-  std::int64_t epochs = 5;
+  std::int64_t epochs = 10;
   std::int64_t batch_size = 64;
   std::optional<double> lr;
   double lr_decay = 0.8;
