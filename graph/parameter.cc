@@ -46,15 +46,10 @@ void Parameter::accumulate_grad(const Tensor& g) const {
         name_of(g.dtype()), g.shape().str(), name_of(s.value.dtype()), s.value.shape().str()));
   }
   if (s.grad_is_zero) {
-    s.grad = g;
+    s.grad = Tensor();
     s.grad_is_zero = false;
-  } else if (s.grad.unique_storage()) {
-    s.grad.add_(g);
-  } else {
-    Tensor sum = s.grad.clone();
-    sum.add_(g);
-    s.grad = std::move(sum);
   }
+  accumulate_into(s.grad, g);
 }
 
 }  // namespace tg

@@ -212,16 +212,7 @@ void InputGrads::add(int input, Tensor grad) {
           node_.op, input, bad));
     }
   }
-  if (!target.grad.defined()) {
-    target.grad = std::move(grad);
-  } else if (target.grad.unique_storage()) {
-    target.grad.add_(grad);
-  } else {
-    // The stored gradient shares its storage (e.g. with another input's): sum into a new one.
-    Tensor sum = target.grad.clone();
-    sum.add_(grad);
-    target.grad = std::move(sum);
-  }
+  accumulate_into(target.grad, std::move(grad));
 }
 
 }  // namespace tg

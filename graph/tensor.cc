@@ -218,6 +218,18 @@ Tensor& Tensor::scale_(double factor) {
   return *this;
 }
 
+void accumulate_into(Tensor& total, Tensor addend) {
+  if (!total.defined()) {
+    total = std::move(addend);
+  } else if (total.unique_storage()) {
+    total.add_(addend);
+  } else {
+    Tensor sum = total.clone();
+    sum.add_(addend);
+    total = std::move(sum);
+  }
+}
+
 Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
   if (t.rank() < 1) {
     throw ArgumentError(fmt::format("take_rows: needs rank 1 or more, got shape {}", t.shape().str()));

@@ -114,6 +114,12 @@ const T& Tensor::at(Index... index) const {
   return data<T>()[offset_of(indices.data(), sizeof...(Index))];
 }
 
+// total += addend, where total may be undefined (it then takes addend,
+// sharing its storage) or share its storage with other tensors (the sum then
+// goes to a new tensor, so no other holder sees it change). Gradients are
+// accumulated this way on tapes and in parameters.
+void accumulate_into(Tensor& total, Tensor addend);
+
 // Copies of rows of t (slices along the first axis) in the order given,
 // repeats allowed: (rows.size(), ...). Throws ArgumentError for an index
 // outside [0, t.dim(0)).

@@ -14,10 +14,7 @@ NormForward batchnorm_forward(const Tensor& x, const Tensor& gamma, const Tensor
                               BatchNormState& state) {
   check_rank(kOp, "x", x, 2);
   const std::int64_t features = x.dim(1);
-  check_vector(kOp, "gamma", gamma, features);
-  check_vector(kOp, "beta", beta, features);
-  check_same_dtype(kOp, "x", x, "gamma", gamma);
-  check_same_dtype(kOp, "x", x, "beta", beta);
+  check_norm_parameters(kOp, x, gamma, beta, features);
   check_batchnorm_state(kOp, state, features, x.dtype());
   NormForward result =
       spatial_batchnorm_forward(x.reshape({x.dim(0), features, 1, 1}), gamma, beta, state);
@@ -35,14 +32,8 @@ NormGrads batchnorm_backward(const Tensor& dout, const NormCache& cache) {
 
 Var batchnorm(const Var& x, const Var& gamma, const Var& beta, BatchNormState& state) {
   Op op(kOp, {x, gamma, beta});
-  auto [out, cache] = batchnorm_forward(op.input(0), op.input(1), op.input(2), state);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    NormGrads g = batchnorm_backward(dout, cache);
-    grads.add(0, std::move(g.dx));
-    grads.add(1, std::move(g.dgamma));
-    grads.add(2, std::move(g.dbeta));
-  });
+  return finish_norm(op, batchnorm_forward(op.input(0), op.input(1), op.input(2), state),
+                     batchnorm_backward);
 }
 
 }  // namespace tg

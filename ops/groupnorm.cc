@@ -108,10 +108,7 @@ NormForward spatial_groupnorm_forward(const Tensor& x, const Tensor& gamma, cons
                                       const GroupNormParams& params) {
   check_rank(kOp, "x", x, 4);
   const std::int64_t channels = x.dim(1);
-  check_vector(kOp, "gamma", gamma, channels);
-  check_vector(kOp, "beta", beta, channels);
-  check_same_dtype(kOp, "x", x, "gamma", gamma);
-  check_same_dtype(kOp, "x", x, "beta", beta);
+  check_norm_parameters(kOp, x, gamma, beta, channels);
   if (params.groups < 1 || channels % params.groups != 0) {
     fail(kOp, "groups must divide the {} channels, got {} (x {})", channels, params.groups,
          shape_str(x));
@@ -142,14 +139,8 @@ NormGrads spatial_groupnorm_backward(const Tensor& dout, const NormCache& cache)
 Var spatial_groupnorm(const Var& x, const Var& gamma, const Var& beta,
                       const GroupNormParams& params) {
   Op op(kOp, {x, gamma, beta});
-  auto [out, cache] = spatial_groupnorm_forward(op.input(0), op.input(1), op.input(2), params);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    NormGrads g = spatial_groupnorm_backward(dout, cache);
-    grads.add(0, std::move(g.dx));
-    grads.add(1, std::move(g.dgamma));
-    grads.add(2, std::move(g.dbeta));
-  });
+  return finish_norm(op, spatial_groupnorm_forward(op.input(0), op.input(1), op.input(2), params),
+                     spatial_groupnorm_backward);
 }
 
 }  // namespace tg

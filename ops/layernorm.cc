@@ -15,10 +15,7 @@ NormForward layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor
                               double eps) {
   check_rank(kOp, "x", x, 2);
   const std::int64_t features = x.dim(1);
-  check_vector(kOp, "gamma", gamma, features);
-  check_vector(kOp, "beta", beta, features);
-  check_same_dtype(kOp, "x", x, "gamma", gamma);
-  check_same_dtype(kOp, "x", x, "beta", beta);
+  check_norm_parameters(kOp, x, gamma, beta, features);
   if (!(eps > 0)) fail(kOp, "eps must be positive, got {}", eps);
   NormForward result = spatial_groupnorm_forward(x.reshape({x.dim(0), features, 1, 1}), gamma,
                                                  beta, GroupNormParams{1, eps});
@@ -36,14 +33,8 @@ NormGrads layernorm_backward(const Tensor& dout, const NormCache& cache) {
 
 Var layernorm(const Var& x, const Var& gamma, const Var& beta, double eps) {
   Op op(kOp, {x, gamma, beta});
-  auto [out, cache] = layernorm_forward(op.input(0), op.input(1), op.input(2), eps);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    NormGrads g = layernorm_backward(dout, cache);
-    grads.add(0, std::move(g.dx));
-    grads.add(1, std::move(g.dgamma));
-    grads.add(2, std::move(g.dbeta));
-  });
+  return finish_norm(op, layernorm_forward(op.input(0), op.input(1), op.input(2), eps),
+                     layernorm_backward);
 }
 
 }  // namespace tg

@@ -4,8 +4,10 @@
 // per-channel affine map gamma * x_hat + beta.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
+#include "graph/op.h"
 #include "graph/tensor.h"
 
 namespace tg {
@@ -30,5 +32,15 @@ struct NormGrads {
   Tensor dgamma;
   Tensor dbeta;
 };
+
+// Throws ArgumentError naming `op` unless gamma and beta are vectors of
+// `channels` elements of x's dtype.
+void check_norm_parameters(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                           std::int64_t channels);
+
+// Records a normalization op (inputs x, gamma, beta) whose backward closure
+// calls `backward` and hands dx, dgamma and dbeta to the inputs.
+using NormBackward = NormGrads (*)(const Tensor& dout, const NormCache& cache);
+Var finish_norm(Op& op, NormForward result, NormBackward backward);
 
 }  // namespace tg

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "graph/checks.h"
 #include "graph/op.h"
 
 namespace tg {
@@ -41,13 +40,10 @@ double compute(const Tensor& scores, const Labels& labels, Tensor& dscores) {
 }  // namespace
 
 LossAndGrad softmax_loss_kernel(const Tensor& scores, const Labels& labels) {
-  check_rank(kOp, "scores", scores, 2);
-  check_labels(kOp, labels, scores.dim(0), scores.dim(1));
-  Tensor dscores = Tensor::empty(scores.shape(), scores.dtype());
-  const double loss = dispatch(scores.dtype(), [&](auto zero) {
-    return compute<decltype(zero)>(scores, labels, dscores);
-  });
-  return {loss, std::move(dscores)};
+  return run_loss_kernel(kOp, scores, labels,
+                         [](auto zero, const Tensor& s, const Labels& y, Tensor& d) {
+                           return compute<decltype(zero)>(s, y, d);
+                         });
 }
 
 Var softmax_loss(const Var& scores, const Labels& labels) {

@@ -231,10 +231,7 @@ NormForward spatial_batchnorm_forward(const Tensor& x, const Tensor& gamma, cons
                                       BatchNormState& state) {
   check_rank(kOp, "x", x, 4);
   const std::int64_t channels = x.dim(1);
-  check_vector(kOp, "gamma", gamma, channels);
-  check_vector(kOp, "beta", beta, channels);
-  check_same_dtype(kOp, "x", x, "gamma", gamma);
-  check_same_dtype(kOp, "x", x, "beta", beta);
+  check_norm_parameters(kOp, x, gamma, beta, channels);
   check_batchnorm_state(kOp, state, channels, x.dtype());
   if (!state.running_mean.defined()) state.running_mean = Tensor::zeros({channels}, x.dtype());
   if (!state.running_var.defined()) state.running_var = Tensor::ones({channels}, x.dtype());
@@ -265,14 +262,8 @@ NormGrads spatial_batchnorm_backward(const Tensor& dout, const NormCache& cache)
 
 Var spatial_batchnorm(const Var& x, const Var& gamma, const Var& beta, BatchNormState& state) {
   Op op(kOp, {x, gamma, beta});
-  auto [out, cache] = spatial_batchnorm_forward(op.input(0), op.input(1), op.input(2), state);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    NormGrads g = spatial_batchnorm_backward(dout, cache);
-    grads.add(0, std::move(g.dx));
-    grads.add(1, std::move(g.dgamma));
-    grads.add(2, std::move(g.dbeta));
-  });
+  return finish_norm(op, spatial_batchnorm_forward(op.input(0), op.input(1), op.input(2), state),
+                     spatial_batchnorm_backward);
 }
 
 }  // namespace tg
