@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "graph/byte_reader.h"
 #include "data/dataset.h"
+#include "graph/byte_reader.h"
 
 namespace tg {
 

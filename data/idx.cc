@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "graph/file_error.h"
 #include "data/read_file.h"
+#include "graph/file_error.h"
 
 namespace tg {
 namespace {

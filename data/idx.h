@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "graph/byte_reader.h"
 #include "data/dataset.h"
+#include "graph/byte_reader.h"
 #include "graph/labels.h"
 #include "graph/tensor.h"
 

@@ -65,7 +65,9 @@ class BackwardFn {
 
   template <class Closure>
   static constexpr Ops inline_ops = {
-      [](void* s, const Tensor& dout, InputGrads& grads) { (*static_cast<Closure*>(s))(dout, grads); },
+      [](void* s, const Tensor& dout, InputGrads& grads) {
+        (*static_cast<Closure*>(s))(dout, grads);
+      },
       [](void* from, void* to) noexcept {
         new (to) Closure(std::move(*static_cast<Closure*>(from)));
         static_cast<Closure*>(from)->~Closure();
@@ -75,8 +77,12 @@ class BackwardFn {
 
   template <class Closure>
   static constexpr Ops heap_ops = {
-      [](void* s, const Tensor& dout, InputGrads& grads) { (**static_cast<Closure**>(s))(dout, grads); },
-      [](void* from, void* to) noexcept { *static_cast<Closure**>(to) = *static_cast<Closure**>(from); },
+      [](void* s, const Tensor& dout, InputGrads& grads) {
+        (**static_cast<Closure**>(s))(dout, grads);
+      },
+      [](void* from, void* to) noexcept {
+        *static_cast<Closure**>(to) = *static_cast<Closure**>(from);
+      },
       [](void* s) noexcept { delete *static_cast<Closure**>(s); },
   };
 

@@ -22,7 +22,8 @@ void check_rank(std::string_view op, std::string_view what, const Tensor& t, int
 // The tensor exists, has at least `rank` axes and no zero-size axis.
 void check_min_rank(std::string_view op, std::string_view what, const Tensor& t, int rank);
 // The tensor has exactly this shape.
-void check_shape(std::string_view op, std::string_view what, const Tensor& t, const Shape& expected);
+void check_shape(std::string_view op, std::string_view what, const Tensor& t,
+                 const Shape& expected);
 // Both tensors hold the same dtype.
 void check_same_dtype(std::string_view op, std::string_view what_a, const Tensor& a,
                       std::string_view what_b, const Tensor& b);

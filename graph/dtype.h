@@ -20,9 +20,13 @@ constexpr std::string_view name_of(DType dtype) {
 template <class T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return DType::f32; }
+constexpr DType dtype_of<float>() {
+  return DType::f32;
+}
 template <>
-constexpr DType dtype_of<double>() { return DType::f64; }
+constexpr DType dtype_of<double>() {
+  return DType::f64;
+}
 
 // Calls f(T{}) with T = float or double according to dtype, so a kernel is
 // written once as a template and instantiated for both types:

@@ -6,8 +6,8 @@ namespace {
 constexpr std::int64_t kEdgeItems = 3;  // shown at each end of a long axis
 constexpr std::int64_t kSummariseAbove = 8;
 
-void append_axis(std::string& out, const std::vector<double>& values, const Shape& shape,
-                 int axis, std::int64_t offset, std::int64_t stride, int indent) {
+void append_axis(std::string& out, const std::vector<double>& values, const Shape& shape, int axis,
+                 std::int64_t offset, std::int64_t stride, int indent) {
   const std::int64_t size = shape[axis];
   const std::int64_t inner = stride / (size == 0 ? 1 : size);
   out += '[';
@@ -22,7 +22,8 @@ void append_axis(std::string& out, const std::vector<double>& values, const Shap
     } else {
       append_axis(out, values, shape, axis + 1, offset + i * inner, inner, indent + 1);
     }
-    if (i + 1 < size) out += axis + 1 == shape.rank() ? ", " : fmt::format(",\n{:{}}", "", indent + 1);
+    if (i + 1 < size)
+      out += axis + 1 == shape.rank() ? ", " : fmt::format(",\n{:{}}", "", indent + 1);
   }
   out += ']';
 }

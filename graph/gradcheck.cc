@@ -32,8 +32,8 @@ namespace {
 void require_float64(std::string_view what, const Tensor& t) {
   if (t.dtype() != DType::f64) {
     throw ArgumentError(fmt::format(
-        "{}: needs float64 tensors (centred differences in float32 are too coarse), got {}",
-        what, name_of(t.dtype())));
+        "{}: needs float64 tensors (centred differences in float32 are too coarse), got {}", what,
+        name_of(t.dtype())));
   }
 }
 
@@ -70,9 +70,9 @@ Tensor eval_numerical_gradient_array(const std::function<Tensor(const Tensor&)>&
   const auto evaluate = [&](const Tensor& at) {
     std::vector<double> values = f(at).to_vector();
     if (values.size() != upstream.size()) {
-      throw ArgumentError(fmt::format(
-          "eval_numerical_gradient_array: f returned {} values but dout has shape {}",
-          values.size(), dout.shape().str()));
+      throw ArgumentError(
+          fmt::format("eval_numerical_gradient_array: f returned {} values but dout has shape {}",
+                      values.size(), dout.shape().str()));
     }
     return values;
   };

@@ -8,8 +8,8 @@ namespace tg {
 
 Op::Op(std::string_view name, std::initializer_list<Var> inputs) : name_(name) {
   if (static_cast<int>(inputs.size()) > Tape::kMaxInputs) {
-    throw TapeError(fmt::format("{}: an op takes at most {} inputs, got {}", name,
-                                Tape::kMaxInputs, inputs.size()));
+    throw TapeError(fmt::format("{}: an op takes at most {} inputs, got {}", name, Tape::kMaxInputs,
+                                inputs.size()));
   }
   for (const Var& v : inputs) {
     if (!v.defined()) {

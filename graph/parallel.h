@@ -33,7 +33,8 @@ void parallel_for(std::int64_t n, std::int64_t grain, Body&& body) {
 // contention much more).
 inline std::int64_t grain_for(std::int64_t elements_per_iteration) {
   constexpr std::int64_t kElementsPerThread = 1 << 15;
-  return std::max<std::int64_t>(1, kElementsPerThread / std::max<std::int64_t>(elements_per_iteration, 1));
+  return std::max<std::int64_t>(
+      1, kElementsPerThread / std::max<std::int64_t>(elements_per_iteration, 1));
 }
 
 }  // namespace tg

@@ -41,9 +41,9 @@ void Parameter::zero_grad() const { state().grad_is_zero = true; }
 void Parameter::accumulate_grad(const Tensor& g) const {
   State& s = state();
   if (g.shape() != s.value.shape() || g.dtype() != s.value.dtype()) {
-    throw ArgumentError(fmt::format(
-        "Parameter '{}': gradient {} {} does not match the value {} {}", s.name,
-        name_of(g.dtype()), g.shape().str(), name_of(s.value.dtype()), s.value.shape().str()));
+    throw ArgumentError(fmt::format("Parameter '{}': gradient {} {} does not match the value {} {}",
+                                    s.name, name_of(g.dtype()), g.shape().str(),
+                                    name_of(s.value.dtype()), s.value.shape().str()));
   }
   if (s.grad_is_zero) {
     s.grad = Tensor();

@@ -38,7 +38,7 @@ class Parameter {
   struct State {
     std::string name;
     Tensor value;
-    Tensor grad;             // meaningless while grad_is_zero
+    Tensor grad;  // meaningless while grad_is_zero
     bool grad_is_zero = true;
   };
   State& state() const;

@@ -21,10 +21,10 @@ class Rng {
   explicit Rng(std::uint64_t seed = 0);
 
   std::uint64_t next_u64();
-  double uniform();                            // [0, 1)
-  double uniform(double low, double high);     // [low, high)
-  double normal();                             // N(0, 1), Box-Muller
-  std::uint64_t below(std::uint64_t bound);    // uniform integer in [0, bound), unbiased
+  double uniform();                          // [0, 1)
+  double uniform(double low, double high);   // [low, high)
+  double normal();                           // N(0, 1), Box-Muller
+  std::uint64_t below(std::uint64_t bound);  // uniform integer in [0, bound), unbiased
 
   State state() const { return state_; }
   void set_state(const State& state) { state_ = state; }

@@ -19,8 +19,7 @@ void Shape::assign(It first, It last) {
   std::int64_t nonzero_product = 1;
   for (int i = 0; i < count; ++i, ++first) {
     if (*first < 0) {
-      throw std::invalid_argument(
-          fmt::format("Shape: dimension {} is negative ({})", i, *first));
+      throw std::invalid_argument(fmt::format("Shape: dimension {} is negative ({})", i, *first));
     }
     if (*first > 0 && __builtin_mul_overflow(nonzero_product, *first, &nonzero_product)) {
       throw std::invalid_argument("Shape: the dimensions multiply past 2^63 elements");

@@ -166,8 +166,8 @@ void Tape::backward(const Var& output, const Tensor& upstream) {
   }
   if (!out.requires_grad) {
     throw TapeError(fmt::format(
-        "backward: the output ('{}', node {}) does not depend on any variable or parameter",
-        out.op, start));
+        "backward: the output ('{}', node {}) does not depend on any variable or parameter", out.op,
+        start));
   }
   backward_done_ = true;
   out.grad = upstream;
@@ -198,10 +198,10 @@ void InputGrads::add(int input, Tensor grad) {
   Tape::Node& target = tape_.node(node_.inputs[input]);
   if (!target.requires_grad || !grad.defined()) return;
   if (grad.shape() != target.value.shape() || grad.dtype() != target.value.dtype()) {
-    throw TapeError(fmt::format(
-        "backward of '{}': the gradient of input {} is {} {} but the input is {} {}", node_.op,
-        input, name_of(grad.dtype()), grad.shape().str(), name_of(target.value.dtype()),
-        target.value.shape().str()));
+    throw TapeError(
+        fmt::format("backward of '{}': the gradient of input {} is {} {} but the input is {} {}",
+                    node_.op, input, name_of(grad.dtype()), grad.shape().str(),
+                    name_of(target.value.dtype()), target.value.shape().str()));
   }
   if (tape_.options_.detect_anomaly) {
     const std::int64_t bad = first_non_finite(grad);

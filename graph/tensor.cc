@@ -43,7 +43,8 @@ Tensor Tensor::from_values(const Shape& shape, const std::vector<double>& values
   }
   Tensor t = empty(shape, dtype);
   for_data(t, [&](auto* data, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) data[i] = static_cast<std::remove_pointer_t<decltype(data)>>(values[i]);
+    for (std::int64_t i = 0; i < n; ++i)
+      data[i] = static_cast<std::remove_pointer_t<decltype(data)>>(values[i]);
   });
   return t;
 }
@@ -85,8 +86,8 @@ void Tensor::check_dtype(DType requested) const {
 
 std::int64_t Tensor::offset_of(const std::int64_t* index, int count) const {
   if (count != shape_.rank()) {
-    throw ArgumentError(fmt::format("Tensor::at: {} indices given for shape {}", count,
-                                    shape_.str()));
+    throw ArgumentError(
+        fmt::format("Tensor::at: {} indices given for shape {}", count, shape_.str()));
   }
   std::int64_t offset = 0;
   for (int axis = 0; axis < count; ++axis) {
@@ -124,8 +125,8 @@ Tensor Tensor::reshape(std::initializer_list<std::int64_t> dims) const {
   for (std::size_t i = 0; i < resolved.size(); ++i) {
     if (resolved[i] == -1) {
       if (inferred >= 0) {
-        throw ArgumentError(fmt::format("reshape: more than one -1 in the new shape (from {})",
-                                        shape_.str()));
+        throw ArgumentError(
+            fmt::format("reshape: more than one -1 in the new shape (from {})", shape_.str()));
       }
       inferred = static_cast<int>(i);
     } else {
@@ -134,8 +135,8 @@ Tensor Tensor::reshape(std::initializer_list<std::int64_t> dims) const {
   }
   if (inferred >= 0) {
     if (known == 0 || numel() % known != 0) {
-      throw ArgumentError(fmt::format("reshape: cannot infer a dimension to reshape {} ({} elements)",
-                                      shape_.str(), numel()));
+      throw ArgumentError(fmt::format(
+          "reshape: cannot infer a dimension to reshape {} ({} elements)", shape_.str(), numel()));
     }
     resolved[inferred] = numel() / known;
   }
@@ -183,18 +184,19 @@ Tensor& Tensor::fill_(double value) {
 Tensor& Tensor::copy_(const Tensor& source) {
   if (source.shape() != shape_ || source.dtype() != dtype_) {
     throw ArgumentError(fmt::format("Tensor::copy_: cannot copy a {} {} into a {} {}",
-                                    name_of(source.dtype()), source.shape().str(),
-                                    name_of(dtype_), shape_.str()));
+                                    name_of(source.dtype()), source.shape().str(), name_of(dtype_),
+                                    shape_.str()));
   }
-  if (bytes() > 0 && !shares_storage_with(source)) std::memcpy(raw_data(), source.raw_data(), bytes());
+  if (bytes() > 0 && !shares_storage_with(source))
+    std::memcpy(raw_data(), source.raw_data(), bytes());
   return *this;
 }
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   if (other.shape() != shape_ || other.dtype() != dtype_) {
     throw ArgumentError(fmt::format("Tensor::add_: cannot add a {} {} to a {} {}",
-                                    name_of(other.dtype()), other.shape().str(),
-                                    name_of(dtype_), shape_.str()));
+                                    name_of(other.dtype()), other.shape().str(), name_of(dtype_),
+                                    shape_.str()));
   }
   for_data(*this, [&](auto* data, std::int64_t n) {
     using T = std::remove_pointer_t<decltype(data)>;
@@ -232,18 +234,20 @@ void accumulate_into(Tensor& total, Tensor addend) {
 
 Tensor take_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
   if (t.rank() < 1) {
-    throw ArgumentError(fmt::format("take_rows: needs rank 1 or more, got shape {}", t.shape().str()));
+    throw ArgumentError(
+        fmt::format("take_rows: needs rank 1 or more, got shape {}", t.shape().str()));
   }
   std::vector<std::int64_t> dims = t.shape().to_vector();
   dims[0] = static_cast<std::int64_t>(rows.size());
   Tensor out = Tensor::empty(Shape(dims), t.dtype());
-  const std::size_t row_bytes = static_cast<std::size_t>(t.shape().numel_after_first()) * size_of(t.dtype());
+  const std::size_t row_bytes =
+      static_cast<std::size_t>(t.shape().numel_after_first()) * size_of(t.dtype());
   const auto* source = static_cast<const char*>(t.raw_data());
   auto* target = static_cast<char*>(out.raw_data());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows[i] < 0 || rows[i] >= t.dim(0)) {
-      throw ArgumentError(fmt::format("take_rows: row {} (position {}) is outside [0, {})", rows[i],
-                                      i, t.dim(0)));
+      throw ArgumentError(
+          fmt::format("take_rows: row {} (position {}) is outside [0, {})", rows[i], i, t.dim(0)));
     }
     std::memcpy(target + i * row_bytes, source + rows[i] * row_bytes, row_bytes);
   }

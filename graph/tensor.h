@@ -31,8 +31,8 @@ class Tensor {
   // Values in row-major order; their count must equal shape.numel().
   static Tensor from_values(const Shape& shape, const std::vector<double>& values,
                             DType dtype = DType::f32);
-  static Tensor randn(const Shape& shape, Rng& rng, DType dtype = DType::f32,
-                      double mean = 0.0, double stddev = 1.0);
+  static Tensor randn(const Shape& shape, Rng& rng, DType dtype = DType::f32, double mean = 0.0,
+                      double stddev = 1.0);
   static Tensor uniform(const Shape& shape, Rng& rng, double low, double high,
                         DType dtype = DType::f32);
 
@@ -70,7 +70,7 @@ class Tensor {
 
   // In-place updates (they write into the shared storage).
   Tensor& fill_(double value);
-  Tensor& copy_(const Tensor& source);                // same shape
+  Tensor& copy_(const Tensor& source);                    // same shape
   Tensor& add_(const Tensor& other, double alpha = 1.0);  // this += alpha * other
   Tensor& scale_(double factor);
 

@@ -54,7 +54,8 @@ void Module::set_reg(double reg) {
 
 Parameter Module::add_parameter(const std::string& name, Tensor value, bool regularized) {
   for (const Parameter& p : parameters_) {
-    if (p.name() == name) throw ArgumentError(fmt::format("Module: parameter '{}' added twice", name));
+    if (p.name() == name)
+      throw ArgumentError(fmt::format("Module: parameter '{}' added twice", name));
   }
   Parameter p(name, std::move(value));
   parameters_.push_back(p);

@@ -36,8 +36,7 @@ void check_options(const ThreeLayerConvNetOptions& o) {
 
 }  // namespace
 
-ThreeLayerConvNet::ThreeLayerConvNet(const ThreeLayerConvNetOptions& options)
-    : options_(options) {
+ThreeLayerConvNet::ThreeLayerConvNet(const ThreeLayerConvNetOptions& options) : options_(options) {
   check_options(options_);
   set_dtype(options_.dtype);
   set_reg(options_.reg);
@@ -57,9 +56,8 @@ ThreeLayerConvNet::ThreeLayerConvNet(const ThreeLayerConvNetOptions& options)
     add_buffer("bn1.running_mean", bn1_.running_mean);
     add_buffer("bn1.running_var", bn1_.running_var);
   }
-  w2_ = add_parameter("W2",
-                      init_weight({pooled, options_.hidden_dim}, pooled, options_.init, t, rng),
-                      true);
+  w2_ = add_parameter(
+      "W2", init_weight({pooled, options_.hidden_dim}, pooled, options_.init, t, rng), true);
   b2_ = add_parameter("b2", Tensor::zeros({options_.hidden_dim}, t));
   w3_ = add_parameter("W3",
                       init_weight({options_.hidden_dim, options_.num_classes}, options_.hidden_dim,
@@ -72,8 +70,8 @@ Var ThreeLayerConvNet::forward(const Var& x) {
   const auto [c, h, w] = options_.input_dim;
   const Shape& s = x.shape();
   if (s.rank() != 4 || s[1] != c || s[2] != h || s[3] != w) {
-    throw ArgumentError(fmt::format("{}: expects images (N, {}, {}, {}), got shape {}", kName, c,
-                                    h, w, s.str()));
+    throw ArgumentError(
+        fmt::format("{}: expects images (N, {}, {}, {}), got shape {}", kName, c, h, w, s.str()));
   }
   const Conv2dParams conv{1, (options_.filter_size - 1) / 2};
   Var a = conv2d(x, w1_, b1_, conv);

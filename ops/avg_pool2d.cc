@@ -73,10 +73,10 @@ Tensor avg_pool2d_backward(const Tensor& dout, const AvgPool2dCache& cache) {
 Var avg_pool2d(const Var& x, const Pool2dParams& params) {
   Op op(kOp, {x});
   auto [out, cache] = avg_pool2d_forward(op.input(0), params);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    grads.add(0, avg_pool2d_backward(dout, cache));
-  });
+  return op.finish(std::move(out),
+                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+                     grads.add(0, avg_pool2d_backward(dout, cache));
+                   });
 }
 
 }  // namespace tg

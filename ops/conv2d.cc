@@ -19,8 +19,8 @@ Conv2dGeometry conv2d_geometry(const char* op, const Tensor& x, const Tensor& w,
   check_same_dtype(op, "x", x, "w", w);
   if (params.stride < 1) fail(op, "stride must be at least 1, got {}", params.stride);
   if (params.pad < 0) fail(op, "pad must not be negative, got {}", params.pad);
-  Conv2dGeometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
-                   0,        0,        params.stride, params.pad};
+  Conv2dGeometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3),      w.dim(0),  w.dim(2),
+                   w.dim(3), 0,        0,        params.stride, params.pad};
   if (w.dim(1) != g.c) {
     fail(op, "input has {} channels but weight expects {} (x {}, w {})", g.c, w.dim(1),
          shape_str(x), shape_str(w));
@@ -224,7 +224,8 @@ Conv2dGrads backward(const Conv2dGeometry& g, const Tensor& dout, const Conv2dCa
   std::vector<Part> parts;
   parallel_for(g.n, 1, [&](std::int64_t first, std::int64_t last) {
     Scratch<T> scratch(g, dout.dtype(), need_dx);
-    Part part{first, Tensor::zeros(cache.w.shape(), dout.dtype()), Tensor::zeros({g.f}, dout.dtype())};
+    Part part{first, Tensor::zeros(cache.w.shape(), dout.dtype()),
+              Tensor::zeros({g.f}, dout.dtype())};
     auto dw_local = as_matrix<T>(part.dw, g.f, taps);
     T* db_local = part.db.template data<T>();
     for (std::int64_t n = first; n < last; ++n) {
@@ -279,13 +280,13 @@ Conv2dGrads conv2d_backward(const Tensor& dout, const Conv2dCache& cache, bool n
 Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dParams& params) {
   Op op(kOp, {x, w, b});
   auto [out, cache] = conv2d_forward(op.input(0), op.input(1), op.input(2), params);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    Conv2dGrads g = conv2d_backward(dout, cache, grads.wants(0));
-    grads.add(0, std::move(g.dx));
-    grads.add(1, std::move(g.dw));
-    grads.add(2, std::move(g.db));
-  });
+  return op.finish(std::move(out),
+                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+                     Conv2dGrads g = conv2d_backward(dout, cache, grads.wants(0));
+                     grads.add(0, std::move(g.dx));
+                     grads.add(1, std::move(g.dw));
+                     grads.add(2, std::move(g.db));
+                   });
 }
 
 }  // namespace tg

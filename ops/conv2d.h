@@ -40,9 +40,9 @@ struct Conv2dGrads {
 // window that does not tile the padded input exactly. (The bias is checked
 // by check_conv2d_bias.)
 struct Conv2dGeometry {
-  std::int64_t n, c, h, w;      // input
-  std::int64_t f, kh, kw;       // filters
-  std::int64_t oh, ow;          // output
+  std::int64_t n, c, h, w;  // input
+  std::int64_t f, kh, kw;   // filters
+  std::int64_t oh, ow;      // output
   std::int64_t stride, pad;
 };
 Conv2dGeometry conv2d_geometry(const char* op, const Tensor& x, const Tensor& w,

@@ -59,10 +59,10 @@ Tensor dropout_backward(const Tensor& dout, const DropoutCache& cache) {
 Var dropout(const Var& x, const DropoutParams& params, Rng& rng) {
   Op op(kOp, {x});
   auto [out, cache] = dropout_forward(op.input(0), params, rng);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    grads.add(0, dropout_backward(dout, cache));
-  });
+  return op.finish(std::move(out),
+                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+                     grads.add(0, dropout_backward(dout, cache));
+                   });
 }
 
 }  // namespace tg

@@ -28,8 +28,8 @@ Layout layout_of(const Tensor& x, std::int64_t groups) {
 }
 
 template <class T>
-void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor& beta,
-             double eps, Tensor& out, NormCache& cache) {
+void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
+             Tensor& out, NormCache& cache) {
   const T* in = x.data<T>();
   const T* g = gamma.data<T>();
   const T* b = beta.data<T>();
@@ -47,8 +47,7 @@ void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor
       for (std::int64_t c = c0; c < c0 + l.group_channels(); ++c) {
         const T scale = static_cast<T>(g[c] * inv_std);
         const T shift = static_cast<T>(b[c] - mean * g[c] * inv_std);
-        block_affine(in + l.channel_block(n, c), l.plane, scale, shift,
-                     o + l.channel_block(n, c));
+        block_affine(in + l.channel_block(n, c), l.plane, scale, shift, o + l.channel_block(n, c));
       }
     }
   });
@@ -83,8 +82,8 @@ void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormG
       const double shift = -inv_std * sum_dxhat / count - b * mean;
       for (std::int64_t c = c0; c < c0 + l.group_channels(); ++c) {
         block_backward_dx(d + l.channel_block(n, c), in + l.channel_block(n, c), l.plane,
-                          static_cast<T>(g[c] * inv_std), static_cast<T>(b),
-                          static_cast<T>(shift), dx + l.channel_block(n, c));
+                          static_cast<T>(g[c] * inv_std), static_cast<T>(b), static_cast<T>(shift),
+                          dx + l.channel_block(n, c));
       }
     }
   });
@@ -131,8 +130,7 @@ NormGrads spatial_groupnorm_backward(const Tensor& dout, const NormCache& cache)
   const Layout layout = layout_of(cache.x, groups);
   NormGrads grads{Tensor::empty(dout.shape(), dout.dtype()),
                   Tensor::empty({layout.c}, dout.dtype()), Tensor::empty({layout.c}, dout.dtype())};
-  dispatch(dout.dtype(),
-           [&](auto zero) { backward<decltype(zero)>(layout, dout, cache, grads); });
+  dispatch(dout.dtype(), [&](auto zero) { backward<decltype(zero)>(layout, dout, cache, grads); });
   return grads;
 }
 

@@ -34,9 +34,8 @@ Var conv_bn_relu(const Var& x, const Var& w, const Var& b, const Var& gamma, con
   return relu(spatial_batchnorm(conv2d(x, w, b, conv), gamma, beta, bn));
 }
 
-Var conv_bn_relu_pool(const Var& x, const Var& w, const Var& b, const Var& gamma,
-                      const Var& beta, const Conv2dParams& conv, BatchNormState& bn,
-                      const Pool2dParams& pool) {
+Var conv_bn_relu_pool(const Var& x, const Var& w, const Var& b, const Var& gamma, const Var& beta,
+                      const Conv2dParams& conv, BatchNormState& bn, const Pool2dParams& pool) {
   return max_pool2d(conv_bn_relu(x, w, b, gamma, beta, conv, bn), pool);
 }
 

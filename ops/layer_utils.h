@@ -27,8 +27,7 @@ Var conv_relu_pool(const Var& x, const Var& w, const Var& b, const Conv2dParams&
 Var conv_bn_relu(const Var& x, const Var& w, const Var& b, const Var& gamma, const Var& beta,
                  const Conv2dParams& conv, BatchNormState& bn);
 // max_pool(relu(spatial_batchnorm(conv(x))))
-Var conv_bn_relu_pool(const Var& x, const Var& w, const Var& b, const Var& gamma,
-                      const Var& beta, const Conv2dParams& conv, BatchNormState& bn,
-                      const Pool2dParams& pool);
+Var conv_bn_relu_pool(const Var& x, const Var& w, const Var& b, const Var& gamma, const Var& beta,
+                      const Conv2dParams& conv, BatchNormState& bn, const Pool2dParams& pool);
 
 }  // namespace tg

@@ -17,8 +17,8 @@ NormForward layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor
   const std::int64_t features = x.dim(1);
   check_norm_parameters(kOp, x, gamma, beta, features);
   if (!(eps > 0)) fail(kOp, "eps must be positive, got {}", eps);
-  NormForward result = spatial_groupnorm_forward(x.reshape({x.dim(0), features, 1, 1}), gamma,
-                                                 beta, GroupNormParams{1, eps});
+  NormForward result = spatial_groupnorm_forward(x.reshape({x.dim(0), features, 1, 1}), gamma, beta,
+                                                 GroupNormParams{1, eps});
   result.out = result.out.reshape(x.shape());
   return result;
 }

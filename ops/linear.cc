@@ -65,13 +65,13 @@ LinearGrads linear_backward(const Tensor& dout, const LinearCache& cache, bool n
 Var linear(const Var& x, const Var& w, const Var& b) {
   Op op(kOp, {x, w, b});
   auto [out, cache] = linear_forward(op.input(0), op.input(1), op.input(2));
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    LinearGrads g = linear_backward(dout, cache, grads.wants(0));
-    grads.add(0, std::move(g.dx));
-    grads.add(1, std::move(g.dw));
-    grads.add(2, std::move(g.db));
-  });
+  return op.finish(std::move(out),
+                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+                     LinearGrads g = linear_backward(dout, cache, grads.wants(0));
+                     grads.add(0, std::move(g.dx));
+                     grads.add(1, std::move(g.dw));
+                     grads.add(2, std::move(g.db));
+                   });
 }
 
 }  // namespace tg

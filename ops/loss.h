@@ -23,8 +23,8 @@ LossAndGrad run_loss_kernel(const char* op, const Tensor& scores, const Labels& 
   check_rank(op, "scores", scores, 2);
   check_labels(op, labels, scores.dim(0), scores.dim(1));
   Tensor dscores = Tensor::empty(scores.shape(), scores.dtype());
-  const double loss = dispatch(scores.dtype(),
-                               [&](auto zero) { return kernel(zero, scores, labels, dscores); });
+  const double loss =
+      dispatch(scores.dtype(), [&](auto zero) { return kernel(zero, scores, labels, dscores); });
   return {loss, std::move(dscores)};
 }
 

@@ -103,10 +103,10 @@ Tensor max_pool2d_backward(const Tensor& dout, const MaxPool2dCache& cache) {
 Var max_pool2d(const Var& x, const Pool2dParams& params) {
   Op op(kOp, {x});
   auto [out, cache] = max_pool2d_forward(op.input(0), params);
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    grads.add(0, max_pool2d_backward(dout, cache));
-  });
+  return op.finish(std::move(out),
+                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+                     grads.add(0, max_pool2d_backward(dout, cache));
+                   });
 }
 
 }  // namespace tg

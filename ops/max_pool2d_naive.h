@@ -2,8 +2,8 @@
 // Backward finds each window's maximum again and routes the gradient there.
 #pragma once
 
-#include "ops/pool2d.h"
 #include "graph/tensor.h"
+#include "ops/pool2d.h"
 
 namespace tg {
 

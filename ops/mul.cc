@@ -35,12 +35,12 @@ MulGrads mul_backward(const Tensor& dout, const MulCache& cache) {
 Var mul(const Var& a, const Var& b) {
   Op op("mul", {a, b});
   auto [out, cache] = mul_forward(op.input(0), op.input(1));
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    MulGrads g = mul_backward(dout, cache);
-    grads.add(0, std::move(g.da));
-    grads.add(1, std::move(g.db));
-  });
+  return op.finish(std::move(out),
+                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+                     MulGrads g = mul_backward(dout, cache);
+                     grads.add(0, std::move(g.da));
+                     grads.add(1, std::move(g.db));
+                   });
 }
 
 Var operator*(const Var& a, const Var& b) { return mul(a, b); }

@@ -11,8 +11,8 @@ Pool2dGeometry pool2d_geometry(const char* op, const Tensor& x, const Pool2dPara
          params.pool_width);
   }
   if (params.stride < 1) fail(op, "stride must be at least 1, got {}", params.stride);
-  Pool2dGeometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), params.pool_height, params.pool_width,
-                   params.stride, 0, 0};
+  Pool2dGeometry g{x.dim(0),          x.dim(1),      x.dim(2), x.dim(3), params.pool_height,
+                   params.pool_width, params.stride, 0,        0};
   if (g.ph > g.h || g.pw > g.w) {
     fail(op, "the {}x{} window is larger than the input (x {})", g.ph, g.pw, shape_str(x));
   }

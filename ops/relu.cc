@@ -34,8 +34,8 @@ Tensor relu_backward(const Tensor& dout, const ReluCache& cache) {
     const T* d = dout.data<T>();
     T* g = dx.data<T>();
     parallel_for(dout.numel(), grain_for(1), [&](std::int64_t begin, std::int64_t end) {
-      // Both loads unconditional, so this compiles to a vector select, not
-      // a branch mispredicted on half of the elements.
+    // Both loads unconditional, so this compiles to a vector select, not
+    // a branch mispredicted on half of the elements.
 #pragma omp simd
       for (std::int64_t i = begin; i < end; ++i) {
         const T upstream = d[i];
@@ -49,10 +49,10 @@ Tensor relu_backward(const Tensor& dout, const ReluCache& cache) {
 Var relu(const Var& x) {
   Op op("relu", {x});
   auto [out, cache] = relu_forward(op.input(0));
-  return op.finish(std::move(out), [cache = std::move(cache)](const Tensor& dout,
-                                                              InputGrads& grads) {
-    grads.add(0, relu_backward(dout, cache));
-  });
+  return op.finish(std::move(out),
+                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+                     grads.add(0, relu_backward(dout, cache));
+                   });
 }
 
 }  // namespace tg

@@ -51,8 +51,8 @@ DxCoefficients dx_coefficients(double mean, double inv_std, double gamma, double
 // are in cache: statistics in two passes (mean, then squared deviations:
 // exact enough for the seed's 1e-8 checks), then the affine map.
 template <class T>
-void forward_planes(const Layout& l, const T* in, const T* g, const T* b, bool train,
-                    double eps, T* o, NormCache& cache, std::vector<double>& variance) {
+void forward_planes(const Layout& l, const T* in, const T* g, const T* b, bool train, double eps,
+                    T* o, NormCache& cache, std::vector<double>& variance) {
   parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t c = first; c < last; ++c) {
       double mean = cache.mean[c], var = variance[c];
@@ -72,8 +72,8 @@ void forward_planes(const Layout& l, const T* in, const T* g, const T* b, bool t
       cache.inv_std[c] = inv_std;
       const Affine f = normalizing_affine(mean, inv_std, g[c], b[c]);
       for (std::int64_t n = 0; n < l.n; ++n) {
-        block_affine(in + l.block(n, c), l.plane, static_cast<T>(f.scale),
-                     static_cast<T>(f.shift), o + l.block(n, c));
+        block_affine(in + l.block(n, c), l.plane, static_cast<T>(f.scale), static_cast<T>(f.shift),
+                     o + l.block(n, c));
       }
     }
   });
@@ -133,8 +133,8 @@ void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor
 }
 
 template <class T>
-void backward_planes(const Layout& l, const T* d, const T* in, const T* g,
-                     const NormCache& cache, T* dx, T* dgamma, T* dbeta) {
+void backward_planes(const Layout& l, const T* d, const T* in, const T* g, const NormCache& cache,
+                     T* dx, T* dgamma, T* dbeta) {
   parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t c = first; c < last; ++c) {
       const double mean = cache.mean[c], inv_std = cache.inv_std[c];
@@ -145,9 +145,9 @@ void backward_planes(const Layout& l, const T* d, const T* in, const T* g,
       }
       dgamma[c] = static_cast<T>(sum_dx * inv_std);
       dbeta[c] = static_cast<T>(sum_d);
-      const DxCoefficients k = dx_coefficients(mean, inv_std, g[c], sum_d, sum_dx,
-                                               static_cast<double>(l.count()),
-                                               cache.batch_statistics);
+      const DxCoefficients k =
+          dx_coefficients(mean, inv_std, g[c], sum_d, sum_dx, static_cast<double>(l.count()),
+                          cache.batch_statistics);
       for (std::int64_t n = 0; n < l.n; ++n) {
         block_backward_dx(d + l.block(n, c), in + l.block(n, c), l.plane, static_cast<T>(k.a),
                           static_cast<T>(k.b), static_cast<T>(k.c), dx + l.block(n, c));
@@ -237,7 +237,8 @@ NormForward spatial_batchnorm_forward(const Tensor& x, const Tensor& gamma, cons
   if (!state.running_var.defined()) state.running_var = Tensor::ones({channels}, x.dtype());
 
   const Layout layout{x.dim(0), channels, x.dim(2) * x.dim(3)};
-  NormForward result{Tensor::empty(x.shape(), x.dtype()), {x, gamma, {}, {}, state.mode == Mode::train}};
+  NormForward result{Tensor::empty(x.shape(), x.dtype()),
+                     {x, gamma, {}, {}, state.mode == Mode::train}};
   result.cache.mean.resize(channels);
   result.cache.inv_std.resize(channels);
   std::vector<double> variance(channels);
@@ -255,8 +256,7 @@ NormGrads spatial_batchnorm_backward(const Tensor& dout, const NormCache& cache)
   const Layout layout{cache.x.dim(0), cache.x.dim(1), cache.x.dim(2) * cache.x.dim(3)};
   NormGrads grads{Tensor::empty(dout.shape(), dout.dtype()),
                   Tensor::empty({layout.c}, dout.dtype()), Tensor::empty({layout.c}, dout.dtype())};
-  dispatch(dout.dtype(),
-           [&](auto zero) { backward<decltype(zero)>(layout, dout, cache, grads); });
+  dispatch(dout.dtype(), [&](auto zero) { backward<decltype(zero)>(layout, dout, cache, grads); });
   return grads;
 }
 

@@ -16,8 +16,8 @@ Optimizer::Optimizer(std::string rule, double learning_rate)
 
 void Optimizer::set_learning_rate(double learning_rate) {
   if (!(learning_rate > 0) || !std::isfinite(learning_rate)) {
-    throw ArgumentError(fmt::format("{}: learning_rate must be a finite number > 0, got {}",
-                                    rule(), learning_rate));
+    throw ArgumentError(fmt::format("{}: learning_rate must be a finite number > 0, got {}", rule(),
+                                    learning_rate));
   }
   learning_rate_ = learning_rate;
 }
@@ -61,8 +61,8 @@ OptimizerState Optimizer::state() const {
 
 void Optimizer::load_state(const OptimizerState& state) {
   if (state.rule != rule()) {
-    throw ArgumentError(fmt::format("{}: cannot load the state of a '{}' optimizer", rule(),
-                                    state.rule));
+    throw ArgumentError(
+        fmt::format("{}: cannot load the state of a '{}' optimizer", rule(), state.rule));
   }
   slots_.clear();
   for (const auto& [key, tensor] : state.slots) slots_.emplace(key, tensor.clone());

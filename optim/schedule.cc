@@ -21,8 +21,8 @@ void check_schedule(const LrSchedule& s) {
   }
   if (s.kind == LrSchedule::Kind::cosine) {
     if (!(s.total_epochs > 0) || !std::isfinite(s.total_epochs)) {
-      throw ArgumentError(fmt::format("lr_schedule: cosine needs total_epochs > 0, got {}",
-                                      s.total_epochs));
+      throw ArgumentError(
+          fmt::format("lr_schedule: cosine needs total_epochs > 0, got {}", s.total_epochs));
     }
     if (!(s.min_lr >= 0) || !std::isfinite(s.min_lr)) {
       throw ArgumentError(fmt::format("lr_schedule: min_lr must be >= 0, got {}", s.min_lr));

@@ -6,8 +6,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "graph/parallel.h"
 #include "graph/errors.h"
+#include "graph/parallel.h"
 
 namespace tg {
 namespace {
@@ -21,7 +21,8 @@ void check_factor(std::string_view rule, std::string_view name, double value) {
 
 void check_epsilon(std::string_view rule, double epsilon) {
   if (!(epsilon > 0) || !std::isfinite(epsilon)) {
-    throw ArgumentError(fmt::format("{}: epsilon must be a finite number > 0, got {}", rule, epsilon));
+    throw ArgumentError(
+        fmt::format("{}: epsilon must be a finite number > 0, got {}", rule, epsilon));
   }
 }
 

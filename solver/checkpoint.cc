@@ -62,7 +62,8 @@ void Checkpoint::put_string(const std::string& name, const std::string& value) {
 const Checkpoint::Entry& Checkpoint::entry(const std::string& name, std::size_t kind,
                                            const char* kind_name) const {
   const auto it = entries_.find(name);
-  if (it == entries_.end()) fail_file(source_, "no entry '{}' (a checkpoint of another model or run?)", name);
+  if (it == entries_.end())
+    fail_file(source_, "no entry '{}' (a checkpoint of another model or run?)", name);
   if (it->second.index() != kind) fail_file(source_, "entry '{}' is not {}", name, kind_name);
   return it->second;
 }
@@ -146,18 +147,22 @@ Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes) {
   const std::uint32_t count = header.u32_little_endian("entry count");
   const std::uint64_t payload_size = header.u64_little_endian("payload size");
   if (payload_size != bytes.size() - kHeaderBytes - kChecksumBytes) {
-    fail_at_byte(source, 16, "the header promises {} bytes of entries but the file holds {} (truncated or padded?)",
-                 payload_size, bytes.size() - kHeaderBytes - kChecksumBytes);
+    fail_at_byte(
+        source, 16,
+        "the header promises {} bytes of entries but the file holds {} (truncated or padded?)",
+        payload_size, bytes.size() - kHeaderBytes - kChecksumBytes);
   }
   const std::size_t checked = bytes.size() - kChecksumBytes;
   ByteReader trailer(source, ByteSpan(data + checked, kChecksumBytes));
   const std::uint32_t stored = trailer.u32_little_endian("checksum");
   const std::uint32_t actual = crc32_of(bytes.data(), checked);
   if (stored != actual) {
-    fail_at_byte(source, checked, "checksum mismatch (stored {:08x}, computed {:08x}): the file is corrupt",
-                 stored, actual);
+    fail_at_byte(source, checked,
+                 "checksum mismatch (stored {:08x}, computed {:08x}): the file is corrupt", stored,
+                 actual);
   }
-  if (count > kMaxEntries) fail_at_byte(source, 12, "{} entries is more than the limit {}", count, kMaxEntries);
+  if (count > kMaxEntries)
+    fail_at_byte(source, 12, "{} entries is more than the limit {}", count, kMaxEntries);
 
   Checkpoint checkpoint;
   checkpoint.source_ = std::string(source);
@@ -166,29 +171,36 @@ Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes) {
   for (std::uint32_t e = 0; e < count; ++e) {
     const std::size_t at = in.offset();
     const std::uint16_t name_size = in.u16_little_endian("entry name length");
-    const std::string name(reinterpret_cast<const char*>(in.take(name_size, "entry name")), name_size);
+    const std::string name(reinterpret_cast<const char*>(in.take(name_size, "entry name")),
+                           name_size);
     if (checkpoint.entries_.count(name)) fail_at_byte(source, at, "entry '{}' appears twice", name);
     const std::uint8_t kind = in.u8("entry kind");
     if (kind == kTensor) {
       const std::uint8_t dtype_code = in.u8("tensor dtype");
-      if (dtype_code > 1) fail_at_byte(source, in.offset() - 1, "entry '{}': unknown dtype code {}", name, dtype_code);
+      if (dtype_code > 1)
+        fail_at_byte(source, in.offset() - 1, "entry '{}': unknown dtype code {}", name,
+                     dtype_code);
       const DType dtype = dtype_code == 0 ? DType::f32 : DType::f64;
       const std::uint8_t rank = in.u8("tensor rank");
-      if (rank > Shape::kMaxRank) fail_at_byte(source, in.offset() - 1, "entry '{}': rank {} is above {}", name, rank, Shape::kMaxRank);
+      if (rank > Shape::kMaxRank)
+        fail_at_byte(source, in.offset() - 1, "entry '{}': rank {} is above {}", name, rank,
+                     Shape::kMaxRank);
       const std::size_t dims_offset = in.offset();
       std::vector<std::int64_t> dims(rank);
       for (auto& d : dims) {
         const std::uint64_t dim = in.u64_little_endian("tensor dimension");
         if (dim > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-          fail_at_byte(source, in.offset() - 8, "entry '{}': dimension {} is above 2^63 - 1", name, dim);
+          fail_at_byte(source, in.offset() - 8, "entry '{}': dimension {} is above 2^63 - 1", name,
+                       dim);
         }
         d = static_cast<std::int64_t>(dim);
       }
       // Sized without overflow, and taken from the file before anything is allocated.
       const std::optional<std::uint64_t> data_bytes = array_data_bytes(dims, dtype);
       if (!data_bytes) {
-        fail_at_byte(source, dims_offset, "entry '{}': shape {} is too big (its size overflows 64 bits)",
-                     name, dims_str(dims));
+        fail_at_byte(source, dims_offset,
+                     "entry '{}': shape {} is too big (its size overflows 64 bits)", name,
+                     dims_str(dims));
       }
       const std::uint8_t* values = in.take(*data_bytes, "tensor elements");
       Tensor t = Tensor::empty(Shape(dims), dtype);
@@ -200,13 +212,15 @@ Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes) {
       checkpoint.entries_[name] = in.f64_little_endian("real");
     } else if (kind == kString) {
       const std::uint32_t size = in.u32_little_endian("string length");
-      checkpoint.entries_[name] = std::string(reinterpret_cast<const char*>(in.take(size, "string")), size);
+      checkpoint.entries_[name] =
+          std::string(reinterpret_cast<const char*>(in.take(size, "string")), size);
     } else {
       fail_at_byte(source, in.offset() - 1, "entry '{}': unknown kind {}", name, kind);
     }
   }
   if (in.remaining() != 0) {
-    fail_at_byte(source, in.offset(), "{} bytes after the last of {} entries", in.remaining(), count);
+    fail_at_byte(source, in.offset(), "{} bytes after the last of {} entries", in.remaining(),
+                 count);
   }
   return checkpoint;
 }

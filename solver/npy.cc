@@ -29,7 +29,8 @@ std::string_view value_after(std::string_view source, std::string_view header,
 
 std::string npy_bytes(const Tensor& tensor) {
   // Python tuple syntax: "()", "(4,)", "(2, 3)".
-  std::string shape = fmt::format("({})", fmt::join(tensor.shape().begin(), tensor.shape().end(), ", "));
+  std::string shape =
+      fmt::format("({})", fmt::join(tensor.shape().begin(), tensor.shape().end(), ", "));
   if (tensor.rank() == 1) shape = fmt::format("({},)", tensor.dim(0));
   std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
                                    tensor.dtype() == DType::f32 ? "<f4" : "<f8", shape);
@@ -52,7 +53,8 @@ void save_npy(const std::string& path, const Tensor& tensor) {
 }
 
 Tensor parse_npy(std::string_view source, std::string_view bytes) {
-  ByteReader in(source, ByteSpan(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  ByteReader in(source,
+                ByteSpan(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
   if (std::memcmp(in.take(sizeof kMagic, "magic"), kMagic, sizeof kMagic) != 0) {
     fail_at_byte(source, 0, "not a .npy file (bad magic)");
   }
@@ -70,13 +72,15 @@ Tensor parse_npy(std::string_view source, std::string_view bytes) {
   } else if (descr.substr(0, 5) == "'<f8'") {
     dtype = DType::f64;
   } else {
-    fail_file(source, "dtype {} is not supported (only '<f4' and '<f8')", descr.substr(0, descr.find(',')));
+    fail_file(source, "dtype {} is not supported (only '<f4' and '<f8')",
+              descr.substr(0, descr.find(',')));
   }
   if (value_after(source, header, "'fortran_order':").substr(0, 5) != "False") {
     fail_file(source, "Fortran-order arrays are not supported");
   }
   const std::string_view shape_text = value_after(source, header, "'shape':");
-  if (shape_text.empty() || shape_text.front() != '(') fail_file(source, "the shape is not a tuple");
+  if (shape_text.empty() || shape_text.front() != '(')
+    fail_file(source, "the shape is not a tuple");
   std::vector<std::int64_t> dims;
   std::size_t i = 1;
   while (i < shape_text.size() && shape_text[i] != ')') {
@@ -91,18 +95,20 @@ Tensor parse_npy(std::string_view source, std::string_view bytes) {
       digits = true;
       if (d > (std::int64_t{1} << 40)) fail_file(source, "a dimension is too large");
     }
-    if (!digits) fail_file(source, "cannot read the shape {}", shape_text.substr(0, shape_text.find(')') + 1));
+    if (!digits)
+      fail_file(source, "cannot read the shape {}", shape_text.substr(0, shape_text.find(')') + 1));
     dims.push_back(d);
   }
   if (dims.size() > static_cast<std::size_t>(Shape::kMaxRank)) {
     fail_file(source, "rank {} is above the maximum {}", dims.size(), Shape::kMaxRank);
   }
   const std::optional<std::uint64_t> data_bytes = array_data_bytes(dims, dtype);
-  if (!data_bytes) fail_file(source, "shape {} is too big (its size overflows 64 bits)", dims_str(dims));
+  if (!data_bytes)
+    fail_file(source, "shape {} is too big (its size overflows 64 bits)", dims_str(dims));
   const Shape shape(dims);
   if (*data_bytes != in.remaining()) {
-    fail_at_byte(source, in.offset(), "shape {} needs {} bytes of data, the file has {}", shape.str(),
-                 *data_bytes, in.remaining());
+    fail_at_byte(source, in.offset(), "shape {} needs {} bytes of data, the file has {}",
+                 shape.str(), *data_bytes, in.remaining());
   }
   Tensor t = Tensor::empty(shape, dtype);
   if (*data_bytes > 0) std::memcpy(t.raw_data(), in.take(*data_bytes, "data"), *data_bytes);

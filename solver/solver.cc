@@ -46,7 +46,8 @@ void check_options(const SolverOptions& o) {
   if (o.num_val_samples < 0) {
     fail_option("num_val_samples", "must be >= 0 (0: all), got {}", o.num_val_samples);
   }
-  if (o.eval_batch_size < 1) fail_option("eval_batch_size", "must be positive, got {}", o.eval_batch_size);
+  if (o.eval_batch_size < 1)
+    fail_option("eval_batch_size", "must be positive, got {}", o.eval_batch_size);
   if (o.checkpoint_every < 0) {
     fail_option("checkpoint_every", "must be >= 0 (0: every epoch), got {}", o.checkpoint_every);
   }
@@ -89,8 +90,9 @@ std::int64_t Solver::iterations_per_epoch() const {
 }
 
 std::string Solver::checkpoint_path() const {
-  return options_.checkpoint_dir.empty() ? std::string()
-                                         : path_in_folder(options_.checkpoint_dir, "checkpoint.tgck");
+  return options_.checkpoint_dir.empty()
+             ? std::string()
+             : path_in_folder(options_.checkpoint_dir, "checkpoint.tgck");
 }
 
 void Solver::train() {
@@ -116,8 +118,8 @@ void Solver::train() {
     examples += options_.batch_size;
     const IterationRecord& last = history_.iterations.back();
     if (options_.on_step) {
-      options_.on_step({iteration_, total, per_epoch, last.epoch, last.loss, last.lr, seconds_since(start),
-                        examples, first_iteration});
+      options_.on_step({iteration_, total, per_epoch, last.epoch, last.loss, last.lr,
+                        seconds_since(start), examples, first_iteration});
     }
     if (options_.verbose && iteration_ % options_.print_every == 0) {
       fmt::print("(Iteration {} / {}) loss: {:.6f}\n", iteration_, total, last.loss);
@@ -157,7 +159,8 @@ void Solver::step() {
   const double lr = optimizer_->learning_rate();
   optimizer_->step(model_.parameters());
   ++iteration_;
-  const double epoch = static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
+  const double epoch =
+      static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
   history_.iterations.push_back({iteration_, epoch, loss, lr});
   if (iteration_ < options_.num_epochs * iterations_per_epoch()) {
     optimizer_->set_learning_rate(schedule_.learning_rate(initial_lr_, epoch));
@@ -178,8 +181,9 @@ void Solver::fail_non_finite(double loss) const {
   throw NumericError(fmt::format(
       "Solver: training diverged at iteration {} (epoch {:.2f}): the loss is {}; first parameter "
       "with a non-finite gradient: {}; {}",
-      iteration_ + 1, static_cast<double>(iteration_ + 1) / static_cast<double>(iterations_per_epoch()),
-      loss, culprit, kept));
+      iteration_ + 1,
+      static_cast<double>(iteration_ + 1) / static_cast<double>(iterations_per_epoch()), loss,
+      culprit, kept));
 }
 
 void Solver::end_epoch(double epoch_seconds) {
@@ -209,7 +213,8 @@ double Solver::check_accuracy(const Tensor& X, const Labels& y, std::int64_t num
   std::vector<std::int64_t> rows;
   if (num_samples > 0 && num_samples < n) {
     rows.resize(static_cast<std::size_t>(num_samples));
-    for (auto& row : rows) row = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(n)));
+    for (auto& row : rows)
+      row = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(n)));
   } else {
     rows.resize(static_cast<std::size_t>(n));
     for (std::int64_t i = 0; i < n; ++i) rows[i] = i;

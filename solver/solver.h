@@ -39,12 +39,12 @@ struct StepInfo {
   std::int64_t iteration;       // counted from 1
   std::int64_t num_iterations;  // of the whole run
   std::int64_t iterations_per_epoch;
-  double epoch;                 // fractional
+  double epoch;  // fractional
   double loss;
   double learning_rate;
-  double seconds;               // since train() started (or resumed)
-  std::int64_t examples;        // trained on since train() started
-  std::int64_t first_iteration; // the iteration count when train() started (0, or a resume's)
+  double seconds;                // since train() started (or resumed)
+  std::int64_t examples;         // trained on since train() started
+  std::int64_t first_iteration;  // the iteration count when train() started (0, or a resume's)
 };
 
 struct SolverOptions {

@@ -108,25 +108,26 @@ void Solver::load_checkpoint(const Checkpoint& c) {
     fail_file(c.source(), "not a Solver checkpoint (meta/kind is missing or not '{}')", kKind);
   }
   if (c.get_string("meta/model") != model_.name()) {
-    fail_file(c.source(), "a checkpoint of a {}, but this model is a {}", c.get_string("meta/model"),
-              model_.name());
+    fail_file(c.source(), "a checkpoint of a {}, but this model is a {}",
+              c.get_string("meta/model"), model_.name());
   }
   if (c.get_int("solver/batch_size") != options_.batch_size) {
-    fail_file(c.source(), "the run used batch_size {}, this one has {}: it would not continue the same run",
+    fail_file(c.source(),
+              "the run used batch_size {}, this one has {}: it would not continue the same run",
               c.get_int("solver/batch_size"), options_.batch_size);
   }
   if (c.get_int("solver/num_train") != data_.X_train.dim(0)) {
-    fail_file(c.source(), "the run trained on {} examples, this one has {}", c.get_int("solver/num_train"),
-              data_.X_train.dim(0));
+    fail_file(c.source(), "the run trained on {} examples, this one has {}",
+              c.get_int("solver/num_train"), data_.X_train.dim(0));
   }
   if (c.get_string("optim/rule") != optimizer_->rule()) {
-    fail_file(c.source(), "the run used update rule '{}', this one '{}'", c.get_string("optim/rule"),
-              optimizer_->rule());
+    fail_file(c.source(), "the run used update rule '{}', this one '{}'",
+              c.get_string("optim/rule"), optimizer_->rule());
   }
   // Check and stage everything first, so a bad file leaves the solver as it was.
   std::vector<Tensor> params, buffers, best_params, best_buffers;
-  const bool has_best = !model_.parameters().empty() &&
-                        c.has("best/param/" + model_.parameters().front().name());
+  const bool has_best =
+      !model_.parameters().empty() && c.has("best/param/" + model_.parameters().front().name());
   for (const Parameter& p : model_.parameters()) {
     Tensor now = p.value().clone();
     restore_tensor(c, "param/" + p.name(), now);
@@ -166,9 +167,10 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   const std::int64_t iteration = c.get_int("solver/iteration"), epoch = c.get_int("solver/epoch");
   const double learning_rate = c.get_real("solver/learning_rate");
   const double best_val_acc = c.get_real("solver/best_val_acc");
-  if (iteration < 0 || epoch < 0 || static_cast<std::int64_t>(history.iterations.size()) != iteration) {
-    fail_file(c.source(), "inconsistent counters: iteration {}, epoch {}, {} recorded losses", iteration,
-              epoch, history.iterations.size());
+  if (iteration < 0 || epoch < 0 ||
+      static_cast<std::int64_t>(history.iterations.size()) != iteration) {
+    fail_file(c.source(), "inconsistent counters: iteration {}, epoch {}, {} recorded losses",
+              iteration, epoch, history.iterations.size());
   }
 
   optimizer_->load_state(optim);
@@ -185,6 +187,8 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   best_val_acc_ = best_val_acc;
 }
 
-void Solver::resume(const std::string& checkpoint_path) { load_checkpoint(Checkpoint::load(checkpoint_path)); }
+void Solver::resume(const std::string& checkpoint_path) {
+  load_checkpoint(Checkpoint::load(checkpoint_path));
+}
 
 }  // namespace tg

@@ -42,9 +42,9 @@ using namespace tg;
 namespace {
 
 struct BadInput {
-  std::string what;             // the case, for failure messages
-  std::string prefix;           // the message must start with this (the op or option)
-  std::string mentions;         // and contain this (what was given)
+  std::string what;      // the case, for failure messages
+  std::string prefix;    // the message must start with this (the op or option)
+  std::string mentions;  // and contain this (what was given)
   std::function<void()> call;
 };
 
@@ -67,72 +67,189 @@ std::vector<BadInput> op_cases() {
   std::vector<BadInput> cases = {
       // linear
       {"linear: x of rank 1", "linear: ", "(5)", [=] { linear_forward(zeros({5}), w, b3); }},
-      {"linear: features differ", "linear: ", "(2,4)", [=] { linear_forward(zeros({2, 4}), w, b3); }},
-      {"linear: w of rank 3", "linear: ", "(5,3,1)", [=] { linear_forward(x2, zeros({5, 3, 1}), b3); }},
+      {"linear: features differ", "linear: ", "(2,4)",
+       [=] {
+         linear_forward(zeros({2, 4}), w, b3);
+       }},
+      {"linear: w of rank 3", "linear: ", "(5,3,1)",
+       [=] {
+         linear_forward(x2, zeros({5, 3, 1}), b3);
+       }},
       {"linear: b too long", "linear: ", "(4)", [=] { linear_forward(x2, w, zeros({4})); }},
-      {"linear: zero-size batch", "linear: ", "(0,5)", [=] { linear_forward(zeros({0, 5}), w, b3); }},
-      {"linear: zero outputs", "linear: ", "(5,0)", [=] { linear_forward(x2, zeros({5, 0}), zeros({0})); }},
-      {"linear: dtypes differ", "linear: ", "float64", [=] { linear_forward(x2, zeros({5, 3}, DType::f64), b3); }},
+      {"linear: zero-size batch", "linear: ", "(0,5)",
+       [=] {
+         linear_forward(zeros({0, 5}), w, b3);
+       }},
+      {"linear: zero outputs", "linear: ", "(5,0)",
+       [=] {
+         linear_forward(x2, zeros({5, 0}), zeros({0}));
+       }},
+      {"linear: dtypes differ", "linear: ", "float64",
+       [=] {
+         linear_forward(x2, zeros({5, 3}, DType::f64), b3);
+       }},
       {"linear: undefined x", "linear: ", "undefined", [=] { linear_forward(Tensor(), w, b3); }},
       {"linear backward: dout shape", "linear backward: ", "(2,4)",
-       [=] { linear_backward(zeros({2, 4}), linear_forward(x2, w, b3).cache); }},
+       [=] {
+         linear_backward(zeros({2, 4}), linear_forward(x2, w, b3).cache);
+       }},
       // relu, add, mul, sum
-      {"relu: zero-size", "relu: ", "(2,0)", [=] { relu_forward(zeros({2, 0})); }},
+      {"relu: zero-size", "relu: ", "(2,0)",
+       [=] {
+         relu_forward(zeros({2, 0}));
+       }},
       {"relu backward: dout shape", "relu backward: ", "(3)",
        [=] { relu_backward(zeros({3}), relu_forward(zeros({2})).cache); }},
-      {"add: shapes differ", "add: ", "(3,2)", [=] { add_forward(zeros({2, 3}), zeros({3, 2})); }},
-      {"add: dtypes differ", "add: ", "float64", [=] { add_forward(zeros({2}), zeros({2}, DType::f64)); }},
+      {"add: shapes differ", "add: ", "(3,2)",
+       [=] {
+         add_forward(zeros({2, 3}), zeros({3, 2}));
+       }},
+      {"add: dtypes differ", "add: ", "float64",
+       [=] { add_forward(zeros({2}), zeros({2}, DType::f64)); }},
       {"mul: shapes differ", "mul: ", "(2)", [=] { mul_forward(zeros({3}), zeros({2})); }},
       {"mul: zero-size", "mul: ", "(0)", [=] { mul_forward(zeros({0}), zeros({0})); }},
-      {"sum: zero-size", "sum: ", "(0,3)", [=] { sum_forward(zeros({0, 3})); }},
+      {"sum: zero-size", "sum: ", "(0,3)",
+       [=] {
+         sum_forward(zeros({0, 3}));
+       }},
       // losses
       {"softmax_loss: label too large", "softmax_loss: ", "outside [0, 5)",
-       [=] { softmax_loss_kernel(x2, {0, 5}); }},
-      {"softmax_loss: negative label", "softmax_loss: ", "-1", [=] { softmax_loss_kernel(x2, {-1, 0}); }},
-      {"softmax_loss: too few labels", "softmax_loss: ", "got 1", [=] { softmax_loss_kernel(x2, {0}); }},
+       [=] {
+         softmax_loss_kernel(x2, {0, 5});
+       }},
+      {"softmax_loss: negative label", "softmax_loss: ", "-1",
+       [=] {
+         softmax_loss_kernel(x2, {-1, 0});
+       }},
+      {"softmax_loss: too few labels", "softmax_loss: ", "got 1",
+       [=] { softmax_loss_kernel(x2, {0}); }},
       {"softmax_loss: scores of rank 3", "softmax_loss: ", "(2,5,1)",
-       [=] { softmax_loss_kernel(zeros({2, 5, 1}), {0, 1}); }},
-      {"svm_loss: label too large", "svm_loss: ", "outside [0, 5)", [=] { svm_loss_kernel(x2, {7, 0}); }},
-      {"svm_loss: too many labels", "svm_loss: ", "got 3", [=] { svm_loss_kernel(x2, {0, 1, 2}); }},
-      {"svm_loss: zero classes", "svm_loss: ", "(2,0)", [=] { svm_loss_kernel(zeros({2, 0}), {0, 0}); }},
+       [=] {
+         softmax_loss_kernel(zeros({2, 5, 1}), {0, 1});
+       }},
+      {"svm_loss: label too large", "svm_loss: ", "outside [0, 5)",
+       [=] {
+         svm_loss_kernel(x2, {7, 0});
+       }},
+      {"svm_loss: too many labels", "svm_loss: ", "got 3",
+       [=] {
+         svm_loss_kernel(x2, {0, 1, 2});
+       }},
+      {"svm_loss: zero classes", "svm_loss: ", "(2,0)",
+       [=] {
+         svm_loss_kernel(zeros({2, 0}), {0, 0});
+       }},
       // conv2d
       {"conv2d: channels differ", "conv2d: ", "4 channels but weight expects 3",
-       [=] { conv2d_forward(zeros({2, 4, 8, 8}), w3, b4, {1, 1}); }},
-      {"conv2d: x of rank 3", "conv2d: ", "(3,8,8)", [=] { conv2d_forward(zeros({3, 8, 8}), w3, b4, {1, 1}); }},
-      {"conv2d: w of rank 2", "conv2d: ", "(4,27)", [=] { conv2d_forward(x4, zeros({4, 27}), b4, {1, 1}); }},
-      {"conv2d: zero stride", "conv2d: ", "got 0", [=] { conv2d_forward(x4, w3, b4, {0, 1}); }},
-      {"conv2d: negative stride", "conv2d: ", "got -2", [=] { conv2d_forward(x4, w3, b4, {-2, 1}); }},
-      {"conv2d: negative pad", "conv2d: ", "got -1", [=] { conv2d_forward(x4, w3, b4, {1, -1}); }},
-      {"conv2d: pad as large as the filter", "conv2d: ", "pad 3", [=] { conv2d_forward(x4, w3, b4, {1, 3}); }},
-      {"conv2d: windows do not tile", "conv2d: ", "stride 2", [=] { conv2d_forward(x4, w3, b4, {2, 0}); }},
+       [=] {
+         conv2d_forward(zeros({2, 4, 8, 8}), w3, b4, {1, 1});
+       }},
+      {"conv2d: x of rank 3", "conv2d: ", "(3,8,8)",
+       [=] {
+         conv2d_forward(zeros({3, 8, 8}), w3, b4, {1, 1});
+       }},
+      {"conv2d: w of rank 2", "conv2d: ", "(4,27)",
+       [=] {
+         conv2d_forward(x4, zeros({4, 27}), b4, {1, 1});
+       }},
+      {"conv2d: zero stride", "conv2d: ", "got 0",
+       [=] {
+         conv2d_forward(x4, w3, b4, {0, 1});
+       }},
+      {"conv2d: negative stride", "conv2d: ", "got -2",
+       [=] {
+         conv2d_forward(x4, w3, b4, {-2, 1});
+       }},
+      {"conv2d: negative pad", "conv2d: ", "got -1",
+       [=] {
+         conv2d_forward(x4, w3, b4, {1, -1});
+       }},
+      {"conv2d: pad as large as the filter", "conv2d: ", "pad 3",
+       [=] {
+         conv2d_forward(x4, w3, b4, {1, 3});
+       }},
+      {"conv2d: windows do not tile", "conv2d: ", "stride 2",
+       [=] {
+         conv2d_forward(x4, w3, b4, {2, 0});
+       }},
       {"conv2d: filter larger than input", "conv2d: ", "larger than the padded input",
-       [=] { conv2d_forward(zeros({1, 3, 2, 2}), w3, b4, {1, 0}); }},
-      {"conv2d: bias length", "conv2d: ", "(5)", [=] { conv2d_forward(x4, w3, zeros({5}), {1, 1}); }},
-      {"conv2d: zero-size image", "conv2d: ", "(2,3,0,8)", [=] { conv2d_forward(zeros({2, 3, 0, 8}), w3, b4, {1, 1}); }},
-      {"conv2d: zero filters", "conv2d: ", "(0,3,3,3)", [=] { conv2d_forward(x4, zeros({0, 3, 3, 3}), zeros({0}), {1, 1}); }},
-      {"conv2d: dtypes differ", "conv2d: ", "float64", [=] { conv2d_forward(x4, zeros({4, 3, 3, 3}, DType::f64), b4, {1, 1}); }},
+       [=] {
+         conv2d_forward(zeros({1, 3, 2, 2}), w3, b4, {1, 0});
+       }},
+      {"conv2d: bias length", "conv2d: ", "(5)",
+       [=] {
+         conv2d_forward(x4, w3, zeros({5}), {1, 1});
+       }},
+      {"conv2d: zero-size image", "conv2d: ", "(2,3,0,8)",
+       [=] {
+         conv2d_forward(zeros({2, 3, 0, 8}), w3, b4, {1, 1});
+       }},
+      {"conv2d: zero filters", "conv2d: ", "(0,3,3,3)",
+       [=] {
+         conv2d_forward(x4, zeros({0, 3, 3, 3}), zeros({0}), {1, 1});
+       }},
+      {"conv2d: dtypes differ", "conv2d: ", "float64",
+       [=] {
+         conv2d_forward(x4, zeros({4, 3, 3, 3}, DType::f64), b4, {1, 1});
+       }},
       {"conv2d backward: dout shape", "conv2d backward: ", "(2,4,7,7)",
-       [=] { conv2d_backward(zeros({2, 4, 7, 7}), conv2d_forward(x4, w3, b4, {1, 1}).cache); }},
+       [=] {
+         conv2d_backward(zeros({2, 4, 7, 7}), conv2d_forward(x4, w3, b4, {1, 1}).cache);
+       }},
       {"conv2d_naive: channels differ", "conv2d_naive: ", "weight expects 3",
-       [=] { conv2d_forward_naive(zeros({2, 4, 8, 8}), w3, b4, {1, 1}); }},
+       [=] {
+         conv2d_forward_naive(zeros({2, 4, 8, 8}), w3, b4, {1, 1});
+       }},
       // pooling
-      {"max_pool2d: rank 3", "max_pool2d: ", "(3,8,8)", [=] { max_pool2d_forward(zeros({3, 8, 8}), {2, 2, 2}); }},
-      {"max_pool2d: zero stride", "max_pool2d: ", "got 0", [=] { max_pool2d_forward(x4, {2, 2, 0}); }},
-      {"max_pool2d: zero window", "max_pool2d: ", "0x2", [=] { max_pool2d_forward(x4, {0, 2, 2}); }},
-      {"max_pool2d: window larger than input", "max_pool2d: ", "9x9", [=] { max_pool2d_forward(x4, {9, 9, 1}); }},
-      {"max_pool2d: windows do not tile", "max_pool2d: ", "stride 2", [=] { max_pool2d_forward(x4, {3, 3, 2}); }},
-      {"max_pool2d: zero-size", "max_pool2d: ", "(0,3,8,8)", [=] { max_pool2d_forward(zeros({0, 3, 8, 8}), {2, 2, 2}); }},
+      {"max_pool2d: rank 3", "max_pool2d: ", "(3,8,8)",
+       [=] {
+         max_pool2d_forward(zeros({3, 8, 8}), {2, 2, 2});
+       }},
+      {"max_pool2d: zero stride", "max_pool2d: ", "got 0",
+       [=] {
+         max_pool2d_forward(x4, {2, 2, 0});
+       }},
+      {"max_pool2d: zero window", "max_pool2d: ", "0x2",
+       [=] {
+         max_pool2d_forward(x4, {0, 2, 2});
+       }},
+      {"max_pool2d: window larger than input", "max_pool2d: ", "9x9",
+       [=] {
+         max_pool2d_forward(x4, {9, 9, 1});
+       }},
+      {"max_pool2d: windows do not tile", "max_pool2d: ", "stride 2",
+       [=] {
+         max_pool2d_forward(x4, {3, 3, 2});
+       }},
+      {"max_pool2d: zero-size", "max_pool2d: ", "(0,3,8,8)",
+       [=] {
+         max_pool2d_forward(zeros({0, 3, 8, 8}), {2, 2, 2});
+       }},
       {"max_pool2d backward: dout shape", "max_pool2d backward: ", "(2,3,3,3)",
-       [=] { max_pool2d_backward(zeros({2, 3, 3, 3}), max_pool2d_forward(x4, {2, 2, 2}).cache); }},
-      {"max_pool2d_naive: window larger", "max_pool2d_naive: ", "9x9", [=] { max_pool2d_forward_naive(x4, {9, 9, 1}); }},
-      {"avg_pool2d: negative stride", "avg_pool2d: ", "got -1", [=] { avg_pool2d_forward(x4, {2, 2, -1}); }},
-      {"avg_pool2d: rank 2", "avg_pool2d: ", "(8,8)", [=] { avg_pool2d_forward(zeros({8, 8}), {2, 2, 2}); }},
+       [=] {
+         max_pool2d_backward(zeros({2, 3, 3, 3}), max_pool2d_forward(x4, {2, 2, 2}).cache);
+       }},
+      {"max_pool2d_naive: window larger", "max_pool2d_naive: ", "9x9",
+       [=] {
+         max_pool2d_forward_naive(x4, {9, 9, 1});
+       }},
+      {"avg_pool2d: negative stride", "avg_pool2d: ", "got -1",
+       [=] {
+         avg_pool2d_forward(x4, {2, 2, -1});
+       }},
+      {"avg_pool2d: rank 2", "avg_pool2d: ", "(8,8)",
+       [=] {
+         avg_pool2d_forward(zeros({8, 8}), {2, 2, 2});
+       }},
       // normalization
       {"batchnorm: rank 4", "batchnorm: ", "(2,3,8,8)",
        [=]() mutable { batchnorm_forward(x4, zeros({3}), zeros({3}), bn); }},
-      {"batchnorm: gamma length", "batchnorm: ", "(4)", [=]() mutable { batchnorm_forward(x2, zeros({4}), zeros({5}), bn); }},
+      {"batchnorm: gamma length", "batchnorm: ", "(4)",
+       [=]() mutable { batchnorm_forward(x2, zeros({4}), zeros({5}), bn); }},
       {"batchnorm: zero-size", "batchnorm: ", "(0,5)",
-       [=]() mutable { batchnorm_forward(zeros({0, 5}), zeros({5}), zeros({5}), bn); }},
+       [=]() mutable {
+         batchnorm_forward(zeros({0, 5}), zeros({5}), zeros({5}), bn);
+       }},
       {"batchnorm: momentum above 1", "batchnorm: ", "got 2",
        [=] {
          BatchNormState s;
@@ -159,36 +276,60 @@ std::vector<BadInput> op_cases() {
        [=]() mutable { spatial_batchnorm_forward(x4, zeros({3}, DType::f64), zeros({3}), bn); }},
       {"spatial_batchnorm backward: dout shape", "spatial_batchnorm backward: ", "(2,3,4,4)",
        [=]() mutable {
-         spatial_batchnorm_backward(zeros({2, 3, 4, 4}),
-                                    spatial_batchnorm_forward(x4, zeros({3}), zeros({3}), bn).cache);
+         spatial_batchnorm_backward(
+             zeros({2, 3, 4, 4}), spatial_batchnorm_forward(x4, zeros({3}), zeros({3}), bn).cache);
        }},
-      {"layernorm: rank 4", "layernorm: ", "(2,3,8,8)", [=] { layernorm_forward(x4, zeros({3}), zeros({3})); }},
-      {"layernorm: gamma length", "layernorm: ", "(3)", [=] { layernorm_forward(x2, zeros({3}), zeros({5})); }},
-      {"layernorm: zero eps", "layernorm: ", "got 0", [=] { layernorm_forward(x2, zeros({5}), zeros({5}), 0.0); }},
+      {"layernorm: rank 4", "layernorm: ", "(2,3,8,8)",
+       [=] { layernorm_forward(x4, zeros({3}), zeros({3})); }},
+      {"layernorm: gamma length", "layernorm: ", "(3)",
+       [=] { layernorm_forward(x2, zeros({3}), zeros({5})); }},
+      {"layernorm: zero eps", "layernorm: ", "got 0",
+       [=] { layernorm_forward(x2, zeros({5}), zeros({5}), 0.0); }},
       {"spatial_groupnorm: groups do not divide", "spatial_groupnorm: ", "got 2",
-       [=] { spatial_groupnorm_forward(x4, zeros({3}), zeros({3}), {2, 1e-5}); }},
+       [=] {
+         spatial_groupnorm_forward(x4, zeros({3}), zeros({3}), {2, 1e-5});
+       }},
       {"spatial_groupnorm: zero groups", "spatial_groupnorm: ", "got 0",
-       [=] { spatial_groupnorm_forward(x4, zeros({3}), zeros({3}), {0, 1e-5}); }},
+       [=] {
+         spatial_groupnorm_forward(x4, zeros({3}), zeros({3}), {0, 1e-5});
+       }},
       {"spatial_groupnorm: rank 2", "spatial_groupnorm: ", "(2,5)",
-       [=] { spatial_groupnorm_forward(x2, zeros({5}), zeros({5}), {1, 1e-5}); }},
+       [=] {
+         spatial_groupnorm_forward(x2, zeros({5}), zeros({5}), {1, 1e-5});
+       }},
       // dropout
-      {"dropout: keep_prob 0", "dropout: ", "got 0", [=]() mutable { dropout_forward(x2, {0.0, Mode::train}, rng); }},
+      {"dropout: keep_prob 0", "dropout: ", "got 0",
+       [=]() mutable {
+         dropout_forward(x2, {0.0, Mode::train}, rng);
+       }},
       {"dropout: keep_prob above 1", "dropout: ", "got 1.5",
-       [=]() mutable { dropout_forward(x2, {1.5, Mode::train}, rng); }},
+       [=]() mutable {
+         dropout_forward(x2, {1.5, Mode::train}, rng);
+       }},
       {"dropout: negative keep_prob", "dropout: ", "got -0.5",
-       [=]() mutable { dropout_forward(x2, {-0.5, Mode::test}, rng); }},
+       [=]() mutable {
+         dropout_forward(x2, {-0.5, Mode::test}, rng);
+       }},
       {"dropout: NaN keep_prob", "dropout: ", "got nan",
-       [=]() mutable { dropout_forward(x2, {std::nan(""), Mode::train}, rng); }},
-      {"dropout: zero-size", "dropout: ", "(0)", [=]() mutable { dropout_forward(zeros({0}), {0.5, Mode::train}, rng); }},
+       [=]() mutable {
+         dropout_forward(x2, {std::nan(""), Mode::train}, rng);
+       }},
+      {"dropout: zero-size", "dropout: ", "(0)",
+       [=]() mutable {
+         dropout_forward(zeros({0}), {0.5, Mode::train}, rng);
+       }},
       // tape ops
       {"l2_penalty: negative reg", "l2_penalty: ", "got -1",
        on_tape([=](Tape& t) { l2_penalty(t.constant(x2), -1.0); })},
-      {"l2_penalty: infinite reg", "l2_penalty: ", "got inf",
-       on_tape([=](Tape& t) { l2_penalty(t.constant(x2), std::numeric_limits<double>::infinity()); })},
-      {"conv2d op: channels differ", "conv2d: ", "weight expects 3",
-       on_tape([=](Tape& t) { conv2d(t.constant(zeros({1, 2, 5, 5})), t.constant(w3), t.constant(b4), {1, 1}); })},
-      {"softmax_loss op: label too large", "softmax_loss: ", "outside",
-       on_tape([=](Tape& t) { softmax_loss(t.constant(x2), {9, 9}); })},
+      {"l2_penalty: infinite reg", "l2_penalty: ", "got inf", on_tape([=](Tape& t) {
+         l2_penalty(t.constant(x2), std::numeric_limits<double>::infinity());
+       })},
+      {"conv2d op: channels differ", "conv2d: ", "weight expects 3", on_tape([=](Tape& t) {
+         conv2d(t.constant(zeros({1, 2, 5, 5})), t.constant(w3), t.constant(b4), {1, 1});
+       })},
+      {"softmax_loss op: label too large", "softmax_loss: ", "outside", on_tape([=](Tape& t) {
+         softmax_loss(t.constant(x2), {9, 9});
+       })},
   };
   return cases;
 }
@@ -292,7 +433,8 @@ std::vector<BadInput> option_cases() {
          c.epsilon = 0;
          make_optimizer("adam", c);
        }},
-      {"schedule: unknown kind", "lr_schedule: ", "'linear'", [] { parse_schedule_kind("linear"); }},
+      {"schedule: unknown kind", "lr_schedule: ", "'linear'",
+       [] { parse_schedule_kind("linear"); }},
       {"schedule: negative min_lr", "lr_schedule: ", "got -1",
        [] {
          LrSchedule s;
@@ -315,9 +457,12 @@ std::vector<BadInput> solver_cases() {
     };
   };
   return {
-      {"Solver: zero batch_size", "Solver: batch_size: ", "got 0", with([](SolverOptions& o) { o.batch_size = 0; })},
-      {"Solver: negative num_epochs", "Solver: num_epochs: ", "got -1", with([](SolverOptions& o) { o.num_epochs = -1; })},
-      {"Solver: zero print_every", "Solver: print_every: ", "got 0", with([](SolverOptions& o) { o.print_every = 0; })},
+      {"Solver: zero batch_size", "Solver: batch_size: ", "got 0",
+       with([](SolverOptions& o) { o.batch_size = 0; })},
+      {"Solver: negative num_epochs", "Solver: num_epochs: ", "got -1",
+       with([](SolverOptions& o) { o.num_epochs = -1; })},
+      {"Solver: zero print_every", "Solver: print_every: ", "got 0",
+       with([](SolverOptions& o) { o.print_every = 0; })},
       {"Solver: negative num_train_samples", "Solver: num_train_samples: ", "got -5",
        with([](SolverOptions& o) { o.num_train_samples = -5; })},
       {"Solver: negative num_val_samples", "Solver: num_val_samples: ", "got -1",
@@ -326,7 +471,8 @@ std::vector<BadInput> solver_cases() {
        with([](SolverOptions& o) { o.eval_batch_size = 0; })},
       {"Solver: negative checkpoint_every", "Solver: checkpoint_every: ", "got -3",
        with([](SolverOptions& o) { o.checkpoint_every = -3; })},
-      {"Solver: lr_decay above 1", "lr_decay: ", "got 1.5", with([](SolverOptions& o) { o.lr_decay = 1.5; })},
+      {"Solver: lr_decay above 1", "lr_decay: ", "got 1.5",
+       with([](SolverOptions& o) { o.lr_decay = 1.5; })},
       {"Solver: unknown update rule", "update_rule: ", "'nesterov'",
        with([](SolverOptions& o) { o.update_rule = "nesterov"; })},
       {"Solver: labels and images differ", "Solver: training data: ", "10 images but 9 labels",

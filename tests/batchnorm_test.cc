@@ -1,4 +1,6 @@
 // batchnorm and spatial_batchnorm, and the seed notebook's own checks.
+#include "ops/batchnorm.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include "graph/errors.h"
 #include "graph/gradcheck.h"
 #include "graph/rng.h"
-#include "ops/batchnorm.h"
 #include "ops/spatial_batchnorm.h"
 #include "tests/check_grads.h"
 #include "tools/spatial_batchnorm_report.h"
@@ -116,20 +117,19 @@ TEST_CASE("batchnorm (N, D): gradients in training and test mode") {
   }
   BatchNormState test_mode;
   test_mode.mode = Mode::test;
-  require_close(check_gradients(
-                    [&](const std::vector<Var>& in) {
-                      return batchnorm(in[0], in[1], in[2], test_mode);
-                    },
-                    {randn({3, 4}, rng), randn({4}, rng), randn({4}, rng)}),
-                kSeedBounds);
+  require_close(
+      check_gradients(
+          [&](const std::vector<Var>& in) { return batchnorm(in[0], in[1], in[2], test_mode); },
+          {randn({3, 4}, rng), randn({4}, rng), randn({4}, rng)}),
+      kSeedBounds);
 }
 
 TEST_CASE("batchnorm: training normalises every feature of the batch") {
   Rng rng(5);
   const Tensor x = randn({200, 3}, rng, 7.0, 3.0);
   BatchNormState bn;
-  const auto r = batchnorm_forward(x, Tensor::ones({3}, DType::f64), Tensor::zeros({3}, DType::f64),
-                                   bn);
+  const auto r =
+      batchnorm_forward(x, Tensor::ones({3}, DType::f64), Tensor::zeros({3}, DType::f64), bn);
   for (std::int64_t d = 0; d < 3; ++d) {
     double mean = 0, sq = 0;
     for (std::int64_t i = 0; i < 200; ++i) mean += r.out.at<double>(i, d) / 200;
@@ -173,8 +173,8 @@ TEST_CASE("batch norm in float32 agrees with float64") {
   const Tensor gamma = randn({4}, rng), beta = randn({4}, rng);
   BatchNormState s64, s32;
   const auto r64 = spatial_batchnorm_forward(x, gamma, beta, s64);
-  const auto r32 = spatial_batchnorm_forward(x.to(DType::f32), gamma.to(DType::f32),
-                                             beta.to(DType::f32), s32);
+  const auto r32 =
+      spatial_batchnorm_forward(x.to(DType::f32), gamma.to(DType::f32), beta.to(DType::f32), s32);
   CHECK(rel_error(r32.out.to(DType::f64), r64.out) < 1e-3);
   const Tensor dout = randn(x.shape(), rng);
   const auto g64 = spatial_batchnorm_backward(dout, r64.cache);
@@ -187,9 +187,9 @@ TEST_CASE("batch norms reject bad shapes and settings, naming the op") {
   BatchNormState bn;
   CHECK_THROWS_WITH_AS(spatial_batchnorm_forward(x, Tensor::ones({4}), Tensor::zeros({3}), bn),
                        "spatial_batchnorm: gamma must have shape (3), got (4)", ArgumentError);
-  CHECK_THROWS_WITH_AS(spatial_batchnorm_forward(Tensor::zeros({2, 3}), Tensor::ones({3}),
-                                                 Tensor::zeros({3}), bn),
-                       "spatial_batchnorm: x must have rank 4, got shape (2,3)", ArgumentError);
+  CHECK_THROWS_WITH_AS(
+      spatial_batchnorm_forward(Tensor::zeros({2, 3}), Tensor::ones({3}), Tensor::zeros({3}), bn),
+      "spatial_batchnorm: x must have rank 4, got shape (2,3)", ArgumentError);
   CHECK_THROWS_WITH_AS(batchnorm_forward(x, Tensor::ones({3}), Tensor::zeros({3}), bn),
                        "batchnorm: x must have rank 2, got shape (2,3,4,4)", ArgumentError);
   BatchNormState bad_momentum;
@@ -204,7 +204,7 @@ TEST_CASE("batch norms reject bad shapes and settings, naming the op") {
       "spatial_batchnorm: running_mean must have shape (3), got (5)", ArgumentError);
   BatchNormState bad_eps;
   bad_eps.eps = 0;
-  CHECK_THROWS_WITH_AS(batchnorm_forward(Tensor::zeros({2, 3}), Tensor::ones({3}),
-                                         Tensor::zeros({3}), bad_eps),
-                       "batchnorm: eps must be positive, got 0", ArgumentError);
+  CHECK_THROWS_WITH_AS(
+      batchnorm_forward(Tensor::zeros({2, 3}), Tensor::ones({3}), Tensor::zeros({3}), bad_eps),
+      "batchnorm: eps must be positive, got 0", ArgumentError);
 }

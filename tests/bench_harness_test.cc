@@ -118,7 +118,7 @@ TEST_CASE("contention_between subtracts the process's own CPU time, in % of all 
   before.machine = {100, 1};
   before.own_cpu_s = 50;
   CpuSample after;
-  after.wall_s = 12;          // 2 s on 2 cores: 4 CPU-seconds available
+  after.wall_s = 12;           // 2 s on 2 cores: 4 CPU-seconds available
   after.machine = {103, 1.2};  // 3 s busy, of which 2 were this process
   after.own_cpu_s = 52;
   const Contention c = contention_between(before, after, 2);

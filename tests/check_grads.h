@@ -34,14 +34,14 @@ inline void require_close(const GradientCheck& check, const std::vector<Bound>& 
   REQUIRE(check.errors.size() == bounds.size());
   for (std::size_t i = 0; i < bounds.size(); ++i) {
     if (bounds[i].max_error == Bound::kZeroGradient) {
-      INFO("d", bounds[i].input, " should be zero: analytic max |.| ",
-           max_abs(check.analytic[i]), ", numeric max |.| ", max_abs(check.numeric[i]));
+      INFO("d", bounds[i].input, " should be zero: analytic max |.| ", max_abs(check.analytic[i]),
+           ", numeric max |.| ", max_abs(check.numeric[i]));
       CHECK(max_abs(check.analytic[i]) < 1e-12);
       CHECK(max_abs(check.numeric[i]) < 1e-8);
       continue;
     }
-    INFO("d", bounds[i].input, " relative error ", check.errors[i], " (bound ",
-         bounds[i].max_error, ")");
+    INFO("d", bounds[i].input, " relative error ", check.errors[i], " (bound ", bounds[i].max_error,
+         ")");
     CHECK(check.errors[i] < bounds[i].max_error);
   }
 }

@@ -1,5 +1,7 @@
 // The checkpoint format and .npy export: round trips, and every kind of
 // damage turned into a FileError that names the file.
+#include "solver/checkpoint.h"
+
 #include <doctest/doctest.h>
 #include <zlib.h>
 
@@ -9,7 +11,6 @@
 
 #include "graph/errors.h"
 #include "graph/rng.h"
-#include "solver/checkpoint.h"
 #include "solver/npy.h"
 #include "tests/test_folder.h"
 

@@ -31,13 +31,13 @@ struct ConvCase {
 
 // N = 1, stride 2, pad 0 and 3, non-square inputs and kernels, 1x1 kernels.
 const std::vector<ConvCase> kAwkward = {
-    {{2, 3, 7, 7}, {4, 3, 3, 3}, {2, 1}},    // stride 2, pad 1
-    {{1, 2, 5, 9}, {3, 2, 3, 5}, {1, 0}},    // N = 1, pad 0, non-square input and kernel
-    {{2, 3, 6, 6}, {2, 3, 7, 7}, {1, 3}},    // pad 3 with a 7x7 kernel
-    {{3, 4, 5, 7}, {5, 4, 1, 1}, {1, 0}},    // 1x1 kernel (pointwise path)
-    {{2, 2, 8, 6}, {3, 2, 2, 2}, {2, 0}},    // stride 2, pad 0, even kernel
-    {{1, 1, 9, 5}, {2, 1, 5, 1}, {2, 0}},    // tall kernel, stride 2
-    {{2, 3, 5, 5}, {2, 3, 1, 1}, {2, 0}},    // 1x1 kernel at stride 2 (not pointwise)
+    {{2, 3, 7, 7}, {4, 3, 3, 3}, {2, 1}},  // stride 2, pad 1
+    {{1, 2, 5, 9}, {3, 2, 3, 5}, {1, 0}},  // N = 1, pad 0, non-square input and kernel
+    {{2, 3, 6, 6}, {2, 3, 7, 7}, {1, 3}},  // pad 3 with a 7x7 kernel
+    {{3, 4, 5, 7}, {5, 4, 1, 1}, {1, 0}},  // 1x1 kernel (pointwise path)
+    {{2, 2, 8, 6}, {3, 2, 2, 2}, {2, 0}},  // stride 2, pad 0, even kernel
+    {{1, 1, 9, 5}, {2, 1, 5, 1}, {2, 0}},  // tall kernel, stride 2
+    {{2, 3, 5, 5}, {2, 3, 1, 1}, {2, 0}},  // 1x1 kernel at stride 2 (not pointwise)
 };
 
 }  // namespace
@@ -127,8 +127,8 @@ TEST_CASE("conv2d rejects bad shapes and parameters with the op, expected and ac
                        "conv2d: b must have shape (6), got (5)", ArgumentError);
   CHECK_THROWS_WITH_AS(conv2d_forward(x3, w, b, {0, 1}), "conv2d: stride must be at least 1, got 0",
                        ArgumentError);
-  CHECK_THROWS_WITH_AS(conv2d_forward(x3, w, b, {1, -1}), "conv2d: pad must not be negative, got -1",
-                       ArgumentError);
+  CHECK_THROWS_WITH_AS(conv2d_forward(x3, w, b, {1, -1}),
+                       "conv2d: pad must not be negative, got -1", ArgumentError);
   CHECK_THROWS_WITH_AS(conv2d_forward(x3, w, b, {1, 3}),
                        doctest::Contains("conv2d: pad 3 must be smaller than the filter 3x3"),
                        ArgumentError);

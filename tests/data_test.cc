@@ -7,10 +7,10 @@
 #include <limits>
 
 #include "data/batch.h"
-#include "graph/byte_reader.h"
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
+#include "graph/byte_reader.h"
 #include "graph/errors.h"
 #include "graph/rng.h"
 #include "tests/data_bytes.h"

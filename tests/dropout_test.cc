@@ -1,4 +1,6 @@
 // Inverted dropout.
+#include "ops/dropout.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -6,7 +8,6 @@
 #include "graph/errors.h"
 #include "graph/gradcheck.h"
 #include "graph/rng.h"
-#include "ops/dropout.h"
 #include "tests/check_grads.h"
 
 using namespace tg;

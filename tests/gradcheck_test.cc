@@ -1,10 +1,11 @@
 // The gradient-check machinery itself, and the foundation ops through it.
+#include "graph/gradcheck.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 
 #include "graph/errors.h"
-#include "graph/gradcheck.h"
 #include "graph/op.h"
 #include "graph/rng.h"
 #include "ops/add.h"
@@ -33,7 +34,8 @@ Var broken_square(const Var& x) {
   for (std::int64_t i = 0; i < out.numel(); ++i) out.data<double>()[i] *= in.data<double>()[i];
   return op.finish(std::move(out), [in](const Tensor& dout, InputGrads& grads) {
     Tensor dx = dout.clone();
-    for (std::int64_t i = 0; i < dx.numel(); ++i) dx.data<double>()[i] *= 3.0 * in.data<double>()[i];
+    for (std::int64_t i = 0; i < dx.numel(); ++i)
+      dx.data<double>()[i] *= 3.0 * in.data<double>()[i];
     grads.add(0, dx);
   });
 }
@@ -62,29 +64,28 @@ TEST_CASE("eval_numerical_gradient differentiates a scalar function") {
   CHECK(g.to_vector()[0] == doctest::Approx(3.0));
   CHECK(g.to_vector()[1] == doctest::Approx(12.0));
   CHECK(g.to_vector()[2] == doctest::Approx(0.75));
-  CHECK(x.to_vector() == std::vector<double>{1.0, -2.0, 0.5});  // restored
+  CHECK(x.to_vector() == std::vector<double>{1.0, -2.0, 0.5});                     // restored
   CHECK_THROWS_AS(eval_numerical_gradient(f, Tensor::zeros({2})), ArgumentError);  // float32
 }
 
 TEST_CASE("gradcheck catches a wrong backward") {
-  const GradientCheck check =
-      check_gradients([](const std::vector<Var>& in) { return broken_square(in[0]); },
-                      {randn({4, 3}, 1)});
+  const GradientCheck check = check_gradients(
+      [](const std::vector<Var>& in) { return broken_square(in[0]); }, {randn({4, 3}, 1)});
   CHECK(check.max_error() > 0.1);
 }
 
 TEST_CASE("linear: gradients of x, w and b") {
   // x of rank 3: the op views it as (N, D) = (3, 8).
-  const GradientCheck check = check_gradients(
-      [](const std::vector<Var>& in) { return linear(in[0], in[1], in[2]); },
-      {randn({3, 2, 4}, 1), randn({8, 5}, 2), randn({5}, 3)});
+  const GradientCheck check =
+      check_gradients([](const std::vector<Var>& in) { return linear(in[0], in[1], in[2]); },
+                      {randn({3, 2, 4}, 1), randn({8, 5}, 2), randn({5}, 3)});
   require_close(check, {"x", "w", "b"}, 1e-7);
 }
 
 TEST_CASE("linear: N = 1 and a single output") {
-  const GradientCheck check = check_gradients(
-      [](const std::vector<Var>& in) { return linear(in[0], in[1], in[2]); },
-      {randn({1, 6}, 4), randn({6, 1}, 5), randn({1}, 6)});
+  const GradientCheck check =
+      check_gradients([](const std::vector<Var>& in) { return linear(in[0], in[1], in[2]); },
+                      {randn({1, 6}, 4), randn({6, 1}, 5), randn({1}, 6)});
   require_close(check, {"x", "w", "b"}, 1e-7);
 }
 
@@ -104,8 +105,7 @@ TEST_CASE("linear rejects mismatched shapes, naming the op and both shapes") {
       linear_forward(Tensor::zeros({2, 4}), Tensor::zeros({4, 5}), Tensor::zeros({4})),
       "linear: b must have shape (5), got (4)", ArgumentError);
   CHECK_THROWS_WITH_AS(
-      linear_forward(Tensor::zeros({2, 4}), Tensor::zeros({4, 5}, DType::f64),
-                     Tensor::zeros({5})),
+      linear_forward(Tensor::zeros({2, 4}), Tensor::zeros({4, 5}, DType::f64), Tensor::zeros({5})),
       "linear: x is float32 but w is float64", ArgumentError);
 }
 

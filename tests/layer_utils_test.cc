@@ -1,10 +1,11 @@
 // layer_utils: compositions of tape ops, checked end to end.
+#include "ops/layer_utils.h"
+
 #include <doctest/doctest.h>
 
 #include "graph/gradcheck.h"
 #include "graph/rng.h"
 #include "ops/conv2d.h"
-#include "ops/layer_utils.h"
 #include "ops/max_pool2d.h"
 #include "ops/relu.h"
 #include "tests/check_grads.h"
@@ -43,14 +44,14 @@ TEST_CASE("conv_bn_relu_pool and conv_bn_relu: gradients of every input") {
   Rng rng(2);
   const std::vector<Tensor> inputs = {randn({2, 2, 4, 4}, rng), randn({3, 2, 3, 3}, rng),
                                       randn({3}, rng), randn({3}, rng), randn({3}, rng)};
-  require_close(check_gradients(
-                    [](const std::vector<Var>& in) {
-                      BatchNormState bn;
-                      return conv_bn_relu_pool(in[0], in[1], in[2], in[3], in[4], {1, 1}, bn,
-                                               {2, 2, 2});
-                    },
-                    inputs),
-                kBiasBeforeBatchNorm);
+  require_close(
+      check_gradients(
+          [](const std::vector<Var>& in) {
+            BatchNormState bn;
+            return conv_bn_relu_pool(in[0], in[1], in[2], in[3], in[4], {1, 1}, bn, {2, 2, 2});
+          },
+          inputs),
+      kBiasBeforeBatchNorm);
   require_close(check_gradients(
                     [](const std::vector<Var>& in) {
                       BatchNormState bn;
@@ -64,16 +65,16 @@ TEST_CASE("affine_relu, affine_bn_relu and affine_ln_relu: gradients of every in
   Rng rng(3);
   const std::vector<Tensor> inputs = {randn({5, 2, 3}, rng), randn({6, 4}, rng), randn({4}, rng),
                                       randn({4}, rng), randn({4}, rng)};
+  require_close(
+      check_gradients([](const std::vector<Var>& in) { return affine_relu(in[0], in[1], in[2]); },
+                      {inputs[0], inputs[1], inputs[2]}),
+      {"x", "w", "b"}, 1e-6);
   require_close(check_gradients(
-                    [](const std::vector<Var>& in) { return affine_relu(in[0], in[1], in[2]); },
-                    {inputs[0], inputs[1], inputs[2]}),
-                {"x", "w", "b"}, 1e-6);
-  require_close(check_gradients(
-      [](const std::vector<Var>& in) {
-        BatchNormState bn;
-        return affine_bn_relu(in[0], in[1], in[2], in[3], in[4], bn);
-      },
-      inputs),
+                    [](const std::vector<Var>& in) {
+                      BatchNormState bn;
+                      return affine_bn_relu(in[0], in[1], in[2], in[3], in[4], bn);
+                    },
+                    inputs),
                 kBiasBeforeBatchNorm);
   require_close(check_gradients(
                     [](const std::vector<Var>& in) {

@@ -86,11 +86,10 @@ TEST_CASE("FullyConnectedNet: every parameter's gradient, with L2, norms and dro
     Normalization normalization;
     double keep_prob;
   };
-  for (const Case& c : {Case{0.0, Normalization::none, 1.0}, Case{3.14, Normalization::none, 1.0},
-                        Case{0.7, Normalization::batchnorm, 1.0},
-                        Case{0.7, Normalization::layernorm, 1.0},
-                        Case{0.5, Normalization::none, 0.75},
-                        Case{0.5, Normalization::batchnorm, 0.75}}) {
+  for (const Case& c :
+       {Case{0.0, Normalization::none, 1.0}, Case{3.14, Normalization::none, 1.0},
+        Case{0.7, Normalization::batchnorm, 1.0}, Case{0.7, Normalization::layernorm, 1.0},
+        Case{0.5, Normalization::none, 0.75}, Case{0.5, Normalization::batchnorm, 0.75}}) {
     FullyConnectedNetOptions o;
     o.hidden_dims = {20, 30};
     o.input_dim = 15;
@@ -187,9 +186,10 @@ TEST_CASE("Training mode updates running statistics; evaluation uses them") {
   const Tensor batch_scores = net.scores(x);
   const Tensor single = net.scores(x.reshape({16, 4}).clone().reshape({16, 4}));
   CHECK(batch_scores.to_vector() == single.to_vector());
-  const Tensor first = net.scores(Tensor::from_values({1, 4}, {x.at<float>(0, 0), x.at<float>(0, 1),
-                                                             x.at<float>(0, 2), x.at<float>(0, 3)}));
-  for (int j = 0; j < 10; ++j) CHECK(first.at<float>(0, j) == doctest::Approx(batch_scores.at<float>(0, j)));
+  const Tensor first = net.scores(Tensor::from_values(
+      {1, 4}, {x.at<float>(0, 0), x.at<float>(0, 1), x.at<float>(0, 2), x.at<float>(0, 3)}));
+  for (int j = 0; j < 10; ++j)
+    CHECK(first.at<float>(0, j) == doctest::Approx(batch_scores.at<float>(0, j)));
   CHECK(net.buffers()[0].tensor->to_vector() == saved.to_vector());
 }
 
@@ -234,20 +234,22 @@ TEST_CASE("A model written in a few lines trains: it fits 50 examples") {
 TEST_CASE("Models reject bad options and inputs, naming themselves") {
   FullyConnectedNetOptions fc;
   fc.keep_prob = 0;
-  CHECK_THROWS_WITH_AS(FullyConnectedNet{fc}, "FullyConnectedNet: keep_prob must be in (0, 1], got 0",
-                       ArgumentError);
+  CHECK_THROWS_WITH_AS(FullyConnectedNet{fc},
+                       "FullyConnectedNet: keep_prob must be in (0, 1], got 0", ArgumentError);
   fc = {};
   fc.hidden_dims = {10, 0};
-  CHECK_THROWS_WITH_AS(FullyConnectedNet{fc}, "FullyConnectedNet: hidden_dims[1] must be positive, got 0",
-                       ArgumentError);
+  CHECK_THROWS_WITH_AS(FullyConnectedNet{fc},
+                       "FullyConnectedNet: hidden_dims[1] must be positive, got 0", ArgumentError);
   fc = {};
   fc.reg = -1;
-  CHECK_THROWS_WITH_AS(FullyConnectedNet{fc}, "FullyConnectedNet: reg must be a finite number >= 0, got -1",
+  CHECK_THROWS_WITH_AS(FullyConnectedNet{fc},
+                       "FullyConnectedNet: reg must be a finite number >= 0, got -1",
                        ArgumentError);
   ThreeLayerConvNetOptions cnn;
   cnn.filter_size = 4;
   CHECK_THROWS_WITH_AS(ThreeLayerConvNet{cnn},
-                       doctest::Contains("ThreeLayerConvNet: filter_size must be odd"), ArgumentError);
+                       doctest::Contains("ThreeLayerConvNet: filter_size must be odd"),
+                       ArgumentError);
   cnn = {};
   cnn.input_dim = {1, 27, 28};
   CHECK_THROWS_WITH_AS(ThreeLayerConvNet{cnn},

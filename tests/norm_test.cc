@@ -29,18 +29,18 @@ TEST_CASE("layernorm: gradients") {
   for (const Shape& shape : {Shape{4, 5}, Shape{1, 6}, Shape{3, 3}}) {
     CAPTURE(shape.str());
     const std::int64_t d = shape[1];
-    require_close(check_gradients([](const std::vector<Var>& in) {
-                                    return layernorm(in[0], in[1], in[2]);
-                                  },
-                                  {randn(shape, rng, 4.0, 2.0), randn({d}, rng), randn({d}, rng)}),
-                  kSeedBounds);
+    require_close(
+        check_gradients([](const std::vector<Var>& in) { return layernorm(in[0], in[1], in[2]); },
+                        {randn(shape, rng, 4.0, 2.0), randn({d}, rng), randn({d}, rng)}),
+        kSeedBounds);
   }
 }
 
 TEST_CASE("layernorm normalises every row") {
   Rng rng(2);
   const Tensor x = randn({3, 50}, rng, -4.0, 6.0);
-  const auto r = layernorm_forward(x, Tensor::ones({50}, DType::f64), Tensor::zeros({50}, DType::f64));
+  const auto r =
+      layernorm_forward(x, Tensor::ones({50}, DType::f64), Tensor::zeros({50}, DType::f64));
   for (std::int64_t i = 0; i < 3; ++i) {
     double mean = 0, sq = 0;
     for (std::int64_t d = 0; d < 50; ++d) mean += r.out.at<double>(i, d) / 50;
@@ -91,25 +91,25 @@ TEST_CASE("spatial_groupnorm matches its definition computed directly") {
       for (std::int64_t c = 2 * g; c < 2 * g + 2; ++c)
         for (std::int64_t h = 0; h < 2; ++h)
           for (std::int64_t w = 0; w < 3; ++w) {
-            const double expected = gamma.at<double>(c) * (x.at<double>(n, c, h, w) - mean) /
-                                        std::sqrt(var + 1e-5) +
-                                    beta.at<double>(c);
+            const double expected =
+                gamma.at<double>(c) * (x.at<double>(n, c, h, w) - mean) / std::sqrt(var + 1e-5) +
+                beta.at<double>(c);
             CHECK(r.out.at<double>(n, c, h, w) == doctest::Approx(expected).epsilon(1e-12));
           }
     }
 }
 
 TEST_CASE("layer and group norm reject bad shapes and settings, naming the op") {
+  CHECK_THROWS_WITH_AS(spatial_groupnorm_forward(Tensor::zeros({2, 6, 3, 3}), Tensor::ones({6}),
+                                                 Tensor::zeros({6}), {4, 1e-5}),
+                       "spatial_groupnorm: groups must divide the 6 channels, got 4 (x (2,6,3,3))",
+                       ArgumentError);
+  CHECK_THROWS_WITH_AS(spatial_groupnorm_forward(Tensor::zeros({2, 6, 3, 3}), Tensor::ones({6}),
+                                                 Tensor::zeros({6}), {0, 1e-5}),
+                       doctest::Contains("spatial_groupnorm: groups must divide"), ArgumentError);
   CHECK_THROWS_WITH_AS(
-      spatial_groupnorm_forward(Tensor::zeros({2, 6, 3, 3}), Tensor::ones({6}), Tensor::zeros({6}),
-                                {4, 1e-5}),
-      "spatial_groupnorm: groups must divide the 6 channels, got 4 (x (2,6,3,3))", ArgumentError);
-  CHECK_THROWS_WITH_AS(
-      spatial_groupnorm_forward(Tensor::zeros({2, 6, 3, 3}), Tensor::ones({6}), Tensor::zeros({6}),
-                                {0, 1e-5}),
-      doctest::Contains("spatial_groupnorm: groups must divide"), ArgumentError);
-  CHECK_THROWS_WITH_AS(layernorm_forward(Tensor::zeros({2, 4}), Tensor::ones({3}), Tensor::zeros({4})),
-                       "layernorm: gamma must have shape (4), got (3)", ArgumentError);
+      layernorm_forward(Tensor::zeros({2, 4}), Tensor::ones({3}), Tensor::zeros({4})),
+      "layernorm: gamma must have shape (4), got (3)", ArgumentError);
   CHECK_THROWS_WITH_AS(
       layernorm_forward(Tensor::zeros({2, 4}), Tensor::ones({4}), Tensor::zeros({4}), -1.0),
       "layernorm: eps must be positive, got -1", ArgumentError);

@@ -94,7 +94,8 @@ TEST_CASE("adam: the seed notebook's case (t = 5 before the step, incremented fi
                          {"w/v", linspace(0.7, 0.5)},
                          {"w/t", Tensor::full({}, 5.0, DType::f64)}}});
   const std::vector<double> w0 = w.value().to_vector(), dw = w.grad().to_vector();
-  const std::vector<double> m0 = linspace(0.6, 0.9).to_vector(), v0 = linspace(0.7, 0.5).to_vector();
+  const std::vector<double> m0 = linspace(0.6, 0.9).to_vector(),
+                            v0 = linspace(0.7, 0.5).to_vector();
   optimizer.step({w});
   std::vector<double> expected(w0.size());
   for (std::size_t i = 0; i < w0.size(); ++i) {
@@ -147,8 +148,8 @@ TEST_CASE("make_optimizer applies the seed's defaults and rejects bad settings")
   CHECK(make_optimizer("sgd")->learning_rate() == 1e-2);
   CHECK(make_optimizer("adam")->learning_rate() == 1e-3);
   CHECK(make_optimizer("rmsprop")->rule() == "rmsprop");
-  CHECK_THROWS_WITH_AS(make_optimizer("adagrad"), doctest::Contains("update_rule: unknown rule 'adagrad'"),
-                       ArgumentError);
+  CHECK_THROWS_WITH_AS(make_optimizer("adagrad"),
+                       doctest::Contains("update_rule: unknown rule 'adagrad'"), ArgumentError);
   OptimConfig bad_lr;
   bad_lr.learning_rate = -1;
   CHECK_THROWS_WITH_AS(make_optimizer("sgd", bad_lr),

@@ -112,8 +112,8 @@ TEST_CASE("pooling rejects bad shapes and parameters, naming the op") {
   CHECK_THROWS_WITH_AS(avg_pool2d_forward(x, {0, 2, 1}),
                        "avg_pool2d: the pooling window must be at least 1x1, got 0x2",
                        ArgumentError);
-  CHECK_THROWS_WITH_AS(max_pool2d_forward(x, {1, 1, 0}), "max_pool2d: stride must be at least 1, got 0",
-                       ArgumentError);
+  CHECK_THROWS_WITH_AS(max_pool2d_forward(x, {1, 1, 0}),
+                       "max_pool2d: stride must be at least 1, got 0", ArgumentError);
   CHECK_THROWS_WITH_AS(max_pool2d_forward(Tensor::zeros({5, 5}), {1, 1, 1}),
                        "max_pool2d: x must have rank 4, got shape (5,5)", ArgumentError);
   const auto r = max_pool2d_forward(Tensor::zeros({1, 1, 4, 4}), {2, 2, 2});

@@ -1,5 +1,7 @@
 // The Solver: training, histories, best parameters, run files, checkpoints,
 // bit-for-bit resume and divergence.
+#include "solver/solver.h"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -12,7 +14,6 @@
 #include "models/three_layer_convnet.h"
 #include "solver/checkpoint.h"
 #include "solver/history_csv.h"
-#include "solver/solver.h"
 #include "tests/test_folder.h"
 
 using namespace tg;
@@ -113,7 +114,7 @@ TEST_CASE("Histories, learning-rate decay, best parameters restored") {
   CHECK(solver.loss_history().size() == 100);
   CHECK(solver.val_acc_history().size() == 5);
   CHECK(solver.history().iterations.front().lr == 1e-2);
-  CHECK(solver.history().iterations[20].lr == 5e-3);    // decayed after epoch 1
+  CHECK(solver.history().iterations[20].lr == 5e-3);  // decayed after epoch 1
   CHECK(solver.history().epochs[4].lr == doctest::Approx(1e-2 / 16));
   CHECK(solver.loss_history().back() < solver.loss_history().front());
   // The model ends with the best epoch's parameters.
@@ -262,16 +263,19 @@ TEST_CASE("Resuming another run's checkpoint is refused with the file named") {
   cnn.num_classes = 4;
   ThreeLayerConvNet other_model(cnn);
   Solver conv_solver(other_model, data, quiet(1));
-  CHECK_THROWS_WITH_AS(conv_solver.resume(path),
-                       doctest::Contains("a checkpoint of a FullyConnectedNet, but this model is a ThreeLayerConvNet"),
-                       FileError);
+  CHECK_THROWS_WITH_AS(
+      conv_solver.resume(path),
+      doctest::Contains(
+          "a checkpoint of a FullyConnectedNet, but this model is a ThreeLayerConvNet"),
+      FileError);
   FullyConnectedNetOptions wider = small_fc();
   wider.hidden_dims = {33};
   FullyConnectedNet wider_net(wider);
   Solver wider_solver(wider_net, data, quiet(1));
-  CHECK_THROWS_WITH_AS(wider_solver.resume(path),
-                       doctest::Contains("'param/W1' is float32 (36,32) but the model's is float32 (36,33)"),
-                       FileError);
+  CHECK_THROWS_WITH_AS(
+      wider_solver.resume(path),
+      doctest::Contains("'param/W1' is float32 (36,32) but the model's is float32 (36,33)"),
+      FileError);
   FullyConnectedNet same(small_fc());
   SolverOptions other_batch = quiet(1);
   other_batch.batch_size = 10;
@@ -296,6 +300,6 @@ TEST_CASE("Solver options are validated, naming the option") {
   CHECK_THROWS_WITH_AS(Solver(net, data, s), "lr_decay: must be in (0, 1], got 0", ArgumentError);
   SolverData bad = data;
   bad.y_val.pop_back();
-  CHECK_THROWS_WITH_AS(Solver(net, bad, quiet(1)),
-                       "Solver: validation data: 5 images but 4 labels", ArgumentError);
+  CHECK_THROWS_WITH_AS(Solver(net, bad, quiet(1)), "Solver: validation data: 5 images but 4 labels",
+                       ArgumentError);
 }

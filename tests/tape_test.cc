@@ -1,9 +1,10 @@
+#include "graph/tape.h"
+
 #include <doctest/doctest.h>
 
 #include <limits>
 
 #include "graph/errors.h"
-#include "graph/tape.h"
 #include "ops/add.h"
 #include "ops/mul.h"
 #include "ops/relu.h"
@@ -32,8 +33,8 @@ TEST_CASE("A value used several times gets the sum of its gradients (fan-out)") 
 TEST_CASE("A diamond graph: two paths from one input meet again") {
   Tape tape;
   Var a = tape.variable(vec({2.0, -1.0}));
-  Var b = relu(a);   // path 1
-  Var c = a * a;     // path 2
+  Var b = relu(a);  // path 1
+  Var c = a * a;    // path 2
   Var d = sum(b + c);
   tape.backward(d);
   // d/da = 1[a > 0] + 2a

@@ -1,3 +1,5 @@
+#include "graph/tensor.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -6,7 +8,6 @@
 #include "graph/errors.h"
 #include "graph/format.h"
 #include "graph/rng.h"
-#include "graph/tensor.h"
 
 using namespace tg;
 

@@ -25,7 +25,8 @@ class SmallConvNet : public tg::Module {
     b1_ = add_parameter("b1", tg::Tensor::zeros({16}));
     gamma_ = add_parameter("gamma", tg::Tensor::ones({16}));
     beta_ = add_parameter("beta", tg::Tensor::zeros({16}));
-    w2_ = add_parameter("W2", tg::Tensor::randn({16 * 14 * 14, 10}, rng, tg::DType::f32, 0, 0.02), true);
+    w2_ = add_parameter("W2", tg::Tensor::randn({16 * 14 * 14, 10}, rng, tg::DType::f32, 0, 0.02),
+                        true);
     b2_ = add_parameter("b2", tg::Tensor::zeros({10}));
     bn_.running_mean = tg::Tensor::zeros({16});
     bn_.running_var = tg::Tensor::ones({16});

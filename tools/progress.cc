@@ -38,10 +38,13 @@ void ProgressDisplay::draw(const StepInfo& step, bool force) {
   const std::int64_t epoch = (step.iteration - 1) / per_epoch + 1;
   const std::int64_t in_epoch = (step.iteration - 1) % per_epoch + 1;
   const double fraction = static_cast<double>(in_epoch) / static_cast<double>(per_epoch);
-  const double images_per_second = step.seconds > 0 ? static_cast<double>(step.examples) / step.seconds : 0;
+  const double images_per_second =
+      step.seconds > 0 ? static_cast<double>(step.examples) / step.seconds : 0;
   // Time per iteration since (re)start, times the iterations left.
-  const auto done = static_cast<double>(std::max<std::int64_t>(step.iteration - step.first_iteration, 1));
-  const double eta = step.seconds / done * static_cast<double>(step.num_iterations - step.iteration);
+  const auto done =
+      static_cast<double>(std::max<std::int64_t>(step.iteration - step.first_iteration, 1));
+  const double eta =
+      step.seconds / done * static_cast<double>(step.num_iterations - step.iteration);
   const std::string head = fmt::format("epoch {}/{}", epoch, num_epochs_);
   const std::string tail =
       fmt::format("{:3.0f}% | loss {:.4f} | {:.0f} img/s | ETA {}", 100 * fraction, smoothed_loss_,

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
     char* end = nullptr;
     seed = std::strtoull(argv[1], &end, 10);
     if (end == argv[1] || *end != '\0') {
-      fmt::print(stderr, "spatial_batchnorm_check: the seed must be a non-negative integer, got '{}'\n",
+      fmt::print(stderr,
+                 "spatial_batchnorm_check: the seed must be a non-negative integer, got '{}'\n",
                  argv[1]);
       return 2;
     }
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   const tg::SpatialBatchnormReport report = tg::run_spatial_batchnorm_check(seed);
   fmt::print("{}", tg::format_report(report));
   const bool ok = report.dx_error < 1e-6 && report.dgamma_error < 1e-6 && report.dbeta_error < 1e-6;
-  fmt::print("\n{}\n", ok ? "All three errors are below 1e-6." : "FAILED: an error is 1e-6 or more.");
+  fmt::print("\n{}\n",
+             ok ? "All three errors are below 1e-6." : "FAILED: an error is 1e-6 or more.");
   return ok ? 0 : 1;
 }

@@ -62,8 +62,8 @@ SpatialBatchnormReport run_spatial_batchnorm_check(std::uint64_t seed) {
   report.beta = {6, 7, 8};
   {
     BatchNormState bn;
-    const auto out = spatial_batchnorm_forward(x, vector_tensor(report.gamma),
-                                               vector_tensor(report.beta), bn);
+    const auto out =
+        spatial_batchnorm_forward(x, vector_tensor(report.gamma), vector_tensor(report.beta), bn);
     report.after_affine = channel_stats(out.out);
   }
 

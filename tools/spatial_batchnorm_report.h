@@ -20,12 +20,12 @@ struct ChannelStats {
 
 struct SpatialBatchnormReport {
   Shape shape;
-  ChannelStats before;           // x = 4 randn + 10
-  ChannelStats after_unit;       // gamma = 1, beta = 0: means ~ 0, stds ~ 1
-  std::vector<double> gamma;     // (3, 4, 5)
-  std::vector<double> beta;      // (6, 7, 8)
-  ChannelStats after_affine;     // means ~ beta, stds ~ gamma
-  double dx_error = 0;           // relative errors against numerical gradients
+  ChannelStats before;        // x = 4 randn + 10
+  ChannelStats after_unit;    // gamma = 1, beta = 0: means ~ 0, stds ~ 1
+  std::vector<double> gamma;  // (3, 4, 5)
+  std::vector<double> beta;   // (6, 7, 8)
+  ChannelStats after_affine;  // means ~ beta, stds ~ gamma
+  double dx_error = 0;        // relative errors against numerical gradients
   double dgamma_error = 0;
   double dbeta_error = 0;
 };

@@ -1,15 +1,15 @@
 // tools/train: the main job. Trains a model on Fashion-MNIST (default),
 // MNIST or CIFAR-10 and leaves a run folder with loss curves, checkpoints and
 // the parameters:
-//   bazel run //tools:train                       ThreeLayerConvNet + spatial batch norm, Fashion-MNIST
-//   bazel run //tools:train -- --model fc --epochs 10 --optimizer sgd_momentum --lr 1e-2
-//   bazel run //tools:train -- --resume runs/<run>  (with the flags of the run)
-//   bazel run //tools:train -- --help
-#include <CLI/CLI.hpp>
+//   bazel run //tools:train                       ThreeLayerConvNet + spatial batch norm,
+//   Fashion-MNIST bazel run //tools:train -- --model fc --epochs 10 --optimizer sgd_momentum --lr
+//   1e-2 bazel run //tools:train -- --resume runs/<run>  (with the flags of the run) bazel run
+//   //tools:train -- --help
 #include <fmt/format.h>
 #include <omp.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -86,7 +86,7 @@ tg::TrainAndTest load_data(const Flags& flags) {
         "three other IDX files");
   }
   return tg::load_idx_folder(flags.data_dir.empty() ? std::string(tg::kFashionMnistFolder)
-                                                   : from_user_folder(flags.data_dir));
+                                                    : from_user_folder(flags.data_dir));
 }
 
 std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Shape& image) {
@@ -125,8 +125,9 @@ std::string default_run_folder(const Flags& flags) {
 
 // --resume takes a run folder or its checkpoint file.
 std::string checkpoint_of(const std::string& resume) {
-  return std::filesystem::is_directory(resume) ? (std::filesystem::path(resume) / "checkpoint.tgck").string()
-                                               : resume;
+  return std::filesystem::is_directory(resume)
+             ? (std::filesystem::path(resume) / "checkpoint.tgck").string()
+             : resume;
 }
 
 int run(const Flags& flags) {
@@ -168,31 +169,38 @@ int run(const Flags& flags) {
       .set("threads", flags.threads);
   tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs);
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
-  options.on_epoch = [&](const tg::EpochRecord& record, bool best) { progress.epoch(record, best); };
-  tg::Solver trainer(*model, {data.train.images, data.train.labels, data.val.images, data.val.labels},
-                     options);
+  options.on_epoch = [&](const tg::EpochRecord& record, bool best) {
+    progress.epoch(record, best);
+  };
+  tg::Solver trainer(
+      *model, {data.train.images, data.train.labels, data.val.images, data.val.labels}, options);
   if (!resume.empty()) {
     trainer.resume(resume);
-    fmt::print("resumed from {} at iteration {} (epoch {})\n", resume, trainer.iteration(), trainer.epoch());
+    fmt::print("resumed from {} at iteration {} (epoch {})\n", resume, trainer.iteration(),
+               trainer.epoch());
   }
-  fmt::print("{} ({}) on {}: {} train / {} val / {} test images, {}, batch {}, {} epoch{}, {} threads\n",
-             model->name(), flags.no_batchnorm ? "no batch norm" : "batch norm", data_title(flags.data),
-             data.train.size(), data.val.size(), data.test.size(), trainer.optimizer().rule(),
-             flags.batch_size, flags.epochs, flags.epochs == 1 ? "" : "s", flags.threads);
+  fmt::print(
+      "{} ({}) on {}: {} train / {} val / {} test images, {}, batch {}, {} epoch{}, {} threads\n",
+      model->name(), flags.no_batchnorm ? "no batch norm" : "batch norm", data_title(flags.data),
+      data.train.size(), data.val.size(), data.test.size(), trainer.optimizer().rule(),
+      flags.batch_size, flags.epochs, flags.epochs == 1 ? "" : "s", flags.threads);
   fmt::print("run folder: {}\n", folder);
   std::fflush(stdout);
 
   trainer.train();
   progress.finish();
   const double test_acc = trainer.check_accuracy(data.test.images, data.test.labels);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   tg::JsonObject summary;
   summary.set("test_acc", test_acc).set("total_seconds", seconds);
   trainer.write_run_files(summary);
   fmt::print("test accuracy {:.4f} (best validation accuracy {:.4f}), {} in all\n", test_acc,
              trainer.best_val_acc(), tg::format_duration(seconds));
-  fmt::print("run folder: {}  (curves.svg, history.csv, epochs.csv, history.json, checkpoint.tgck, params/*.npy)\n",
-             folder);
+  fmt::print(
+      "run folder: {}  (curves.svg, history.csv, epochs.csv, history.json, checkpoint.tgck, "
+      "params/*.npy)\n",
+      folder);
   return 0;
 }
 
@@ -201,8 +209,9 @@ int run(const Flags& flags) {
 int main(int argc, char** argv) {
   tg::retain_freed_memory();
   Flags flags;
-  CLI::App app{"Trains a model with tapegrad and writes loss curves, checkpoints and parameters "
-               "into a run folder."};
+  CLI::App app{
+      "Trains a model with tapegrad and writes loss curves, checkpoints and parameters "
+      "into a run folder."};
   app.add_option("--data", flags.data, "Data set")
       ->check(CLI::IsMember({"fashion-mnist", "mnist", "cifar10"}))
       ->capture_default_str();
@@ -212,9 +221,14 @@ int main(int argc, char** argv) {
   app.add_option("--model", flags.model, "cnn: ThreeLayerConvNet; fc: FullyConnectedNet")
       ->check(CLI::IsMember({"cnn", "fc"}))
       ->capture_default_str();
-  app.add_option("--epochs", flags.epochs, "Epochs to train")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--batch-size", flags.batch_size, "Minibatch size")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--lr", flags.lr, "Initial learning rate (default: the optimizer's)")->check(CLI::PositiveNumber);
+  app.add_option("--epochs", flags.epochs, "Epochs to train")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--batch-size", flags.batch_size, "Minibatch size")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--lr", flags.lr, "Initial learning rate (default: the optimizer's)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--lr-decay", flags.lr_decay, "Learning-rate factor per epoch (step schedule)")
       ->check(CLI::Range(1e-9, 1.0))
       ->capture_default_str();
@@ -224,8 +238,11 @@ int main(int argc, char** argv) {
   app.add_option("--optimizer", flags.optimizer, "Update rule")
       ->check(CLI::IsMember({"sgd", "sgd_momentum", "rmsprop", "adam"}))
       ->capture_default_str();
-  app.add_option("--reg", flags.reg, "L2 regularisation strength")->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--num-train", flags.num_train, "Training examples (default: all but the validation split)")
+  app.add_option("--reg", flags.reg, "L2 regularisation strength")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--num-train", flags.num_train,
+                 "Training examples (default: all but the validation split)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--num-val", flags.num_val, "Validation examples, taken after the training ones")
       ->check(CLI::PositiveNumber)
@@ -233,22 +250,35 @@ int main(int argc, char** argv) {
   app.add_option("--num-test", flags.num_test, "Test examples (default: the whole test set)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--out", flags.out, "Run folder (default: runs/<data>-<model>-<time>)");
-  app.add_option("--seed", flags.seed, "Seed of initial weights, minibatches and dropout")->capture_default_str();
-  app.add_option("--resume", flags.resume, "Continue a run: its folder or checkpoint (give the run's flags)");
-  app.add_option("--threads", flags.threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
+  app.add_option("--seed", flags.seed, "Seed of initial weights, minibatches and dropout")
+      ->capture_default_str();
+  app.add_option("--resume", flags.resume,
+                 "Continue a run: its folder or checkpoint (give the run's flags)");
+  app.add_option("--threads", flags.threads, "Threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   app.add_flag("--no-batchnorm", flags.no_batchnorm, "Without (spatial) batch norm");
-  app.add_option("--filters", flags.filters, "cnn: number of filters")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--filter-size", flags.filter_size, "cnn: filter size (odd)")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--hidden", flags.hidden, "cnn: hidden units")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--hidden-dims", flags.hidden_dims, "fc: hidden layer sizes")->delimiter(',')->capture_default_str();
+  app.add_option("--filters", flags.filters, "cnn: number of filters")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--filter-size", flags.filter_size, "cnn: filter size (odd)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--hidden", flags.hidden, "cnn: hidden units")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--hidden-dims", flags.hidden_dims, "fc: hidden layer sizes")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--keep-prob", flags.keep_prob, "fc: dropout keep probability (1: none)")
       ->check(CLI::Range(1e-9, 1.0))
       ->capture_default_str();
   app.add_option("--checkpoint-every", flags.checkpoint_every,
                  "Also checkpoint every this many iterations (0: at epoch ends only)")
       ->check(CLI::NonNegativeNumber);
-  app.add_flag("--detect-anomaly", flags.detect_anomaly,
-               "Check every op's output and gradient for NaN/inf, naming the first bad op (slower)");
+  app.add_flag(
+      "--detect-anomaly", flags.detect_anomaly,
+      "Check every op's output and gradient for NaN/inf, naming the first bad op (slower)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -116,9 +116,9 @@ std::string with_matching_size_and_checksum(std::string_view bytes) {
   const std::size_t checked = fixed.size() - kCheckpointChecksumBytes;
   const std::uint64_t payload_size = checked - kCheckpointHeaderBytes;
   for (int i = 0; i < 8; ++i) fixed[16 + i] = static_cast<char>(payload_size >> (8 * i) & 0xff);
-  const auto crc = static_cast<std::uint32_t>(
-      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(fixed.data()),
-            static_cast<uInt>(checked)));
+  const auto crc = static_cast<std::uint32_t>(crc32(crc32(0L, Z_NULL, 0),
+                                                    reinterpret_cast<const Bytef*>(fixed.data()),
+                                                    static_cast<uInt>(checked)));
   for (int i = 0; i < 4; ++i) fixed[checked + i] = static_cast<char>(crc >> (8 * i) & 0xff);
   return fixed;
 }
@@ -139,9 +139,8 @@ void fuzz_checkpoint(ByteSpan bytes) {
 void fuzz_npy(ByteSpan bytes) {
   accepting_errors([&] {
     const Tensor tensor = parse_npy(kFile, as_chars(bytes));
-    const Tensor back = must_succeed("parsing npy_bytes of a parsed .npy", [&] {
-      return parse_npy("round trip", npy_bytes(tensor));
-    });
+    const Tensor back = must_succeed("parsing npy_bytes of a parsed .npy",
+                                     [&] { return parse_npy("round trip", npy_bytes(tensor)); });
     require(same_tensor(back, tensor), "a .npy tensor survives npy_bytes and parse_npy");
   });
 }

@@ -17,8 +17,8 @@ namespace tg::fuzz {
 // under tests/fuzz_corpus/.
 enum class Reader { idx, cifar10, checkpoint, npy };
 
-inline constexpr std::array<Reader, 4> kReaders = {Reader::idx, Reader::cifar10,
-                                                   Reader::checkpoint, Reader::npy};
+inline constexpr std::array<Reader, 4> kReaders = {Reader::idx, Reader::cifar10, Reader::checkpoint,
+                                                   Reader::npy};
 
 // "idx", "cifar10", "checkpoint", "npy": the target's name and corpus folder.
 std::string_view target_name(Reader reader);

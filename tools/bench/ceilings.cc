@@ -1,14 +1,13 @@
 // What this machine can do at best, to read the other numbers against:
 // Eigen's single-precision GEMM (gemm_peak) and memory bandwidth with plain
 // loops split over the threads (stream).
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "graph/eigen.h"
 #include "graph/parallel.h"
@@ -27,7 +26,8 @@ void run_gemm_size(const BenchContext& context, std::int64_t n) {
   const Tensor a = Tensor::randn({n, n}, rng);
   const Tensor b = Tensor::randn({n, n}, rng);
   Tensor c = Tensor::zeros({n, n});
-  const double flop = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+  const double flop =
+      2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
   for (const int threads : {1, 2}) {
     omp_set_num_threads(threads);
     if (!context.wants_case(fmt::format("n={} t={}", n, threads))) continue;

@@ -1,12 +1,11 @@
 // The "env" record: what the numbers were measured on.
+#include <fmt/format.h>
 #include <omp.h>
 #include <unistd.h>
 
 #include <Eigen/Core>
 #include <fstream>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "tools/bench/workloads.h"
 
@@ -34,8 +33,8 @@ Record environment_record(int threads) {
       .set("nproc", static_cast<std::int64_t>(sysconf(_SC_NPROCESSORS_ONLN)))
       .set("cpu_model", cpu_model())
       .set("compiler", std::string(__VERSION__))
-      .set("eigen", fmt::format("{}.{}.{}", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION,
-                                EIGEN_MINOR_VERSION))
+      .set("eigen",
+           fmt::format("{}.{}.{}", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION))
       .set("eigen_simd", std::string(Eigen::SimdInstructionSetsInUse()));
   return record;
 }

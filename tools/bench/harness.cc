@@ -24,8 +24,7 @@ Protocol capped(Protocol protocol, int max_calls) {
 }
 
 double steady_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::vector<double> time_calls(const Protocol& protocol, const std::function<void()>& call,

@@ -18,7 +18,7 @@ constexpr std::uint64_t kDataSeed = 2;
 
 struct ConvCase {
   std::string name;
-  Shape x;                        // (N, C, H, W)
+  Shape x;                       // (N, C, H, W)
   std::int64_t filters, kernel;  // square kernel
   Conv2dParams params;
 };
@@ -32,9 +32,9 @@ void run_conv_case(const BenchContext& context, const ConvCase& c) {
   Rng rng(kDataSeed);
   const Tensor x = Tensor::randn(c.x, rng);
   const std::int64_t channels = c.x[1];
-  const Tensor w = init_weight({c.filters, channels, c.kernel, c.kernel},
-                               channels * c.kernel * c.kernel, {WeightInit::Kind::kaiming},
-                               DType::f32, rng);
+  const Tensor w =
+      init_weight({c.filters, channels, c.kernel, c.kernel}, channels * c.kernel * c.kernel,
+                  {WeightInit::Kind::kaiming}, DType::f32, rng);
   const Tensor b = Tensor::zeros({c.filters});
   const Conv2dGeometry g = conv2d_geometry(c.name.c_str(), x, w, c.params);
   const Tensor dout = Tensor::randn({g.n, g.f, g.oh, g.ow}, rng);

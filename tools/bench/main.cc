@@ -6,6 +6,7 @@
 //                              [--case conv1] [--max-calls N]  (the last two for profiling)
 // Run one workload per process for a meaningful peak_rss_mib. Exit status: 0
 // done, 1 a workload failed (it printed an "error" record), 2 a bad command line.
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
@@ -14,8 +15,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "graph/errors.h"
 #include "graph/memory.h"
@@ -34,17 +33,22 @@ struct Workload {
 // In the order they run when --only is not given.
 const std::vector<Workload>& all_workloads() {
   static const std::vector<Workload> workloads = {
-      {"cnn_step", tg::bench::run_cnn_step},   {"cnn_bn_step", tg::bench::run_cnn_bn_step},
-      {"sbn", tg::bench::run_sbn},             {"conv", tg::bench::run_conv},
-      {"mlp_step", tg::bench::run_mlp_step},   {"tiny_ops", tg::bench::run_tiny_ops},
-      {"gemm_peak", tg::bench::run_gemm_peak}, {"stream", tg::bench::run_stream},
+      {"cnn_step", tg::bench::run_cnn_step},
+      {"cnn_bn_step", tg::bench::run_cnn_bn_step},
+      {"sbn", tg::bench::run_sbn},
+      {"conv", tg::bench::run_conv},
+      {"mlp_step", tg::bench::run_mlp_step},
+      {"tiny_ops", tg::bench::run_tiny_ops},
+      {"gemm_peak", tg::bench::run_gemm_peak},
+      {"stream", tg::bench::run_stream},
   };
   return workloads;
 }
 
 std::string known_names() {
   std::string names;
-  for (const Workload& w : all_workloads()) names += (names.empty() ? "" : ",") + std::string(w.name);
+  for (const Workload& w : all_workloads())
+    names += (names.empty() ? "" : ",") + std::string(w.name);
   return names;
 }
 
