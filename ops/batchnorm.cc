@@ -23,11 +23,7 @@ NormForward batchnorm_forward(const Tensor& x, const Tensor& gamma, const Tensor
 }
 
 NormGrads batchnorm_backward(const Tensor& dout, const NormCache& cache) {
-  const Shape& x4 = cache.x.shape();
-  check_shape("batchnorm backward", "dout", dout, {x4[0], x4[1]});
-  NormGrads grads = spatial_batchnorm_backward(dout.reshape(x4), cache);
-  grads.dx = grads.dx.reshape(dout.shape());
-  return grads;
+  return backward_on_feature_view("batchnorm backward", dout, cache, spatial_batchnorm_backward);
 }
 
 Var batchnorm(const Var& x, const Var& gamma, const Var& beta, BatchNormState& state) {

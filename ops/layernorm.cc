@@ -24,11 +24,7 @@ NormForward layernorm_forward(const Tensor& x, const Tensor& gamma, const Tensor
 }
 
 NormGrads layernorm_backward(const Tensor& dout, const NormCache& cache) {
-  const Shape& x4 = cache.x.shape();
-  check_shape("layernorm backward", "dout", dout, {x4[0], x4[1]});
-  NormGrads grads = spatial_groupnorm_backward(dout.reshape(x4), cache);
-  grads.dx = grads.dx.reshape(dout.shape());
-  return grads;
+  return backward_on_feature_view("layernorm backward", dout, cache, spatial_groupnorm_backward);
 }
 
 Var layernorm(const Var& x, const Var& gamma, const Var& beta, double eps) {

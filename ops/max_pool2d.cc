@@ -77,12 +77,7 @@ MaxPool2dForward max_pool2d_forward(const Tensor& x, const Pool2dParams& params)
 
 Tensor max_pool2d_backward(const Tensor& dout, const MaxPool2dCache& cache) {
   const Pool2dGeometry& g = cache.geometry;
-  check_shape("max_pool2d backward", "dout", dout, {g.n, g.c, g.oh, g.ow});
-  if (dout.dtype() != cache.dtype) {
-    fail("max_pool2d backward", "dout is {} but x was {}", name_of(dout.dtype()),
-         name_of(cache.dtype));
-  }
-  Tensor dx = Tensor::empty({g.n, g.c, g.h, g.w}, dout.dtype());
+  Tensor dx = pool2d_dx_for("max_pool2d backward", dout, g, cache.dtype);
   const std::int64_t in_plane = g.h * g.w, out_plane = g.oh * g.ow;
   dispatch(dout.dtype(), [&](auto zero) {
     using T = decltype(zero);

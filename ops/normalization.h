@@ -38,9 +38,17 @@ struct NormGrads {
 void check_norm_parameters(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta,
                            std::int64_t channels);
 
+// A normalization kernel's backward.
+using NormBackward = NormGrads (*)(const Tensor& dout, const NormCache& cache);
+
+// The backward of a normalization of (N, D) that ran its (N, C, H, W) kernel
+// on the (N, D, 1, 1) view (batch norm, layer norm): checks dout against x,
+// and reshapes dout in and dx out around the kernel's `backward`.
+NormGrads backward_on_feature_view(const char* op, const Tensor& dout, const NormCache& cache,
+                                   NormBackward backward);
+
 // Records a normalization op (inputs x, gamma, beta) whose backward closure
 // calls `backward` and hands dx, dgamma and dbeta to the inputs.
-using NormBackward = NormGrads (*)(const Tensor& dout, const NormCache& cache);
 Var finish_norm(Op& op, NormForward result, NormBackward backward);
 
 }  // namespace tg

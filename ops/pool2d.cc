@@ -27,4 +27,12 @@ Pool2dGeometry pool2d_geometry(const char* op, const Tensor& x, const Pool2dPara
   return g;
 }
 
+Tensor pool2d_dx_for(const char* op, const Tensor& dout, const Pool2dGeometry& g, DType x_dtype) {
+  check_shape(op, "dout", dout, {g.n, g.c, g.oh, g.ow});
+  if (dout.dtype() != x_dtype) {
+    fail(op, "dout is {} but x was {}", name_of(dout.dtype()), name_of(x_dtype));
+  }
+  return Tensor::empty({g.n, g.c, g.h, g.w}, dout.dtype());
+}
+
 }  // namespace tg

@@ -24,4 +24,8 @@ struct Pool2dGeometry {
 // stride, a window larger than the input, or windows that do not tile it.
 Pool2dGeometry pool2d_geometry(const char* op, const Tensor& x, const Pool2dParams& params);
 
+// A backward's dout must be (N, C, OH, OW) of the dtype x had; returns an
+// uninitialised dx (N, C, H, W) for it.
+Tensor pool2d_dx_for(const char* op, const Tensor& dout, const Pool2dGeometry& g, DType x_dtype);
+
 }  // namespace tg
