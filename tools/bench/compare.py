@@ -2,7 +2,7 @@
 """tapegrad against PyTorch on the workloads of shared/bench/workloads.md, in one sitting.
 
 Usage (from anywhere in the work tree):
-    python3 tools/bench/compare.py [--only cnn_step,sbn,...] [--threads 2] [--runs 2]
+    python3 tools/bench/compare.py [--only cnn_step,sbn,...] [--threads 2] [--runs 3]
                                    [--log FILE.jsonl] [--out FILE.md] [--bench PATH]
 
 It builds //tools:bench (unless --bench names a binary), then for each workload runs
