@@ -14,18 +14,9 @@
 #include "tools/spatial_batchnorm_report.h"
 
 using namespace tg;
+using tg::testing::kNormSeedBounds;
+using tg::testing::randn;
 using tg::testing::require_close;
-
-namespace {
-
-Tensor randn(const Shape& shape, Rng& rng, double mean = 0.0, double stddev = 1.0) {
-  return Tensor::randn(shape, rng, DType::f64, mean, stddev);
-}
-
-// The seed's bounds: dx < 1e-6 and parameter gradients < 1e-8.
-const std::vector<tg::testing::Bound> kSeedBounds = {{"x", 1e-6}, {"gamma", 1e-8}, {"beta", 1e-8}};
-
-}  // namespace
 
 TEST_CASE("The seed notebook: spatial batch norm forward statistics and backward errors") {
   for (std::uint64_t seed : {0, 1, 2}) {
@@ -64,7 +55,7 @@ TEST_CASE("spatial_batchnorm: gradients in training mode on awkward shapes") {
           return spatial_batchnorm(in[0], in[1], in[2], bn);
         },
         {randn(shape, rng, 12.0, 5.0), randn({c}, rng), randn({c}, rng)});
-    require_close(check, kSeedBounds);
+    require_close(check, kNormSeedBounds);
   }
 }
 
@@ -77,7 +68,7 @@ TEST_CASE("spatial_batchnorm: gradients in test mode (running statistics are con
   const GradientCheck check = check_gradients(
       [&](const std::vector<Var>& in) { return spatial_batchnorm(in[0], in[1], in[2], bn); },
       {randn({2, 3, 3, 4}, rng), randn({3}, rng), randn({3}, rng)});
-  require_close(check, kSeedBounds);
+  require_close(check, kNormSeedBounds);
 }
 
 TEST_CASE("spatial_batchnorm equals batch norm of the transposed (N*H*W, C) matrix") {
@@ -113,7 +104,7 @@ TEST_CASE("batchnorm (N, D): gradients in training and test mode") {
                         return batchnorm(in[0], in[1], in[2], bn);
                       },
                       {randn(shape, rng, 5.0, 3.0), randn({d}, rng), randn({d}, rng)}),
-                  kSeedBounds);
+                  kNormSeedBounds);
   }
   BatchNormState test_mode;
   test_mode.mode = Mode::test;
@@ -121,7 +112,7 @@ TEST_CASE("batchnorm (N, D): gradients in training and test mode") {
       check_gradients(
           [&](const std::vector<Var>& in) { return batchnorm(in[0], in[1], in[2], test_mode); },
           {randn({3, 4}, rng), randn({4}, rng), randn({4}, rng)}),
-      kSeedBounds);
+      kNormSeedBounds);
 }
 
 TEST_CASE("batchnorm: training normalises every feature of the batch") {

@@ -10,8 +10,15 @@
 #include <vector>
 
 #include "graph/gradcheck.h"
+#include "graph/rng.h"
+#include "graph/tensor.h"
 
 namespace tg::testing {
+
+// Gradient checks run in float64: a float64 tensor of normal samples.
+inline Tensor randn(const Shape& shape, Rng& rng, double mean = 0.0, double stddev = 1.0) {
+  return Tensor::randn(shape, rng, DType::f64, mean, stddev);
+}
 
 struct Bound {
   std::string input;  // labels the input in failure messages: "x", "w", ...
@@ -53,5 +60,9 @@ inline void require_close(const GradientCheck& check, const std::vector<std::str
   for (const std::string& input : inputs) bounds.push_back({input, max_error});
   require_close(check, bounds);
 }
+
+// The seed notebook's bounds for a normalization: dx < 1e-6, dgamma and
+// dbeta < 1e-8.
+inline const std::vector<Bound> kNormSeedBounds = {{"x", 1e-6}, {"gamma", 1e-8}, {"beta", 1e-8}};
 
 }  // namespace tg::testing

@@ -12,11 +12,10 @@
 #include "tests/check_grads.h"
 
 using namespace tg;
+using tg::testing::randn;
 using tg::testing::require_close;
 
 namespace {
-
-Tensor randn(const Shape& shape, Rng& rng) { return Tensor::randn(shape, rng, DType::f64); }
 
 // conv is linear in each of x, w and b, so centred differences carry no
 // truncation error at any step; their rounding noise (about 1e-16 |out| / h

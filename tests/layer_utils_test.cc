@@ -11,11 +11,10 @@
 #include "tests/check_grads.h"
 
 using namespace tg;
+using tg::testing::randn;
 using tg::testing::require_close;
 
 namespace {
-
-Tensor randn(const Shape& shape, Rng& rng) { return Tensor::randn(shape, rng, DType::f64); }
 
 // Batch norm subtracts each channel's batch mean, so a bias added just before
 // it does not change the output: its gradient is exactly zero.

@@ -12,17 +12,9 @@
 #include "tests/check_grads.h"
 
 using namespace tg;
+using tg::testing::kNormSeedBounds;
+using tg::testing::randn;
 using tg::testing::require_close;
-
-namespace {
-
-Tensor randn(const Shape& shape, Rng& rng, double mean = 0.0, double stddev = 1.0) {
-  return Tensor::randn(shape, rng, DType::f64, mean, stddev);
-}
-
-const std::vector<tg::testing::Bound> kSeedBounds = {{"x", 1e-6}, {"gamma", 1e-8}, {"beta", 1e-8}};
-
-}  // namespace
 
 TEST_CASE("layernorm: gradients") {
   Rng rng(1);
@@ -32,7 +24,7 @@ TEST_CASE("layernorm: gradients") {
     require_close(
         check_gradients([](const std::vector<Var>& in) { return layernorm(in[0], in[1], in[2]); },
                         {randn(shape, rng, 4.0, 2.0), randn({d}, rng), randn({d}, rng)}),
-        kSeedBounds);
+        kNormSeedBounds);
   }
 }
 
@@ -68,7 +60,7 @@ TEST_CASE("spatial_groupnorm: gradients for several group counts") {
                         return spatial_groupnorm(in[0], in[1], in[2], {c.groups, 1e-5});
                       },
                       {randn(c.x, rng, 2.0, 3.0), randn({channels}, rng), randn({channels}, rng)}),
-                  kSeedBounds);
+                  kNormSeedBounds);
   }
 }
 

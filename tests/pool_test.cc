@@ -12,11 +12,10 @@
 #include "tests/check_grads.h"
 
 using namespace tg;
+using tg::testing::randn;
 using tg::testing::require_close;
 
 namespace {
-
-Tensor randn(const Shape& shape, Rng& rng) { return Tensor::randn(shape, rng, DType::f64); }
 
 struct PoolCase {
   Shape x;
