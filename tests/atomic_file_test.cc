@@ -13,20 +13,10 @@
 
 using namespace tg;
 using tg::testing::entries_of;
+using tg::testing::file_error_of;
 using tg::testing::fresh_test_folder;
 
 namespace {
-
-// The message of the FileError that `action` throws ("" when it throws none).
-template <class Action>
-std::string file_error_of(Action action) {
-  try {
-    action();
-  } catch (const FileError& error) {
-    return error.what();
-  }
-  return "";
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;

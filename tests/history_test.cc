@@ -23,6 +23,7 @@
 
 using namespace tg;
 using tg::testing::entries_of;
+using tg::testing::file_error_of;
 using tg::testing::fresh_test_folder;
 using tg::testing::synthetic_history;
 
@@ -86,17 +87,6 @@ History tricky_history() {
   history.iterations.push_back({std::numeric_limits<std::int64_t>::max(), 1, 1, 1});
   history.epochs.push_back({std::numeric_limits<std::int64_t>::min(), 0, 0, 0, 0});
   return history;
-}
-
-// The message of the FileError that `action` throws ("" when it throws none).
-template <class Action>
-std::string file_error_of(Action action) {
-  try {
-    action();
-  } catch (const FileError& error) {
-    return error.what();
-  }
-  return "";
 }
 
 // The minimal structural checks of a JSON document: brackets balance outside

@@ -1,4 +1,5 @@
-// Fresh folders for tests under Bazel's TEST_TMPDIR (or /tmp outside Bazel).
+// Test helpers for files: fresh folders under Bazel's TEST_TMPDIR (or /tmp
+// outside Bazel), their entries, and the FileError an action throws.
 #pragma once
 
 #include <algorithm>
@@ -7,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "graph/errors.h"
 
 namespace tg::testing {
 
@@ -28,6 +31,17 @@ inline std::vector<std::string> entries_of(const std::string& folder) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// The message of the FileError that `action` throws ("" when it throws none).
+template <class Action>
+std::string file_error_of(Action action) {
+  try {
+    action();
+  } catch (const FileError& error) {
+    return error.what();
+  }
+  return "";
 }
 
 }  // namespace tg::testing
