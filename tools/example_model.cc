@@ -1,12 +1,16 @@
 // A model of your own, written with tapegrad's C++ API and trained by the
-// Solver on Fashion-MNIST:
-//   bazel run //tools:example_model [-- NUM_TRAIN EPOCHS]
+// Solver on Fashion-MNIST; the run folder gets the loss curves, checkpoint and
+// parameters like any `tools/train` run:
+//   bazel run //tools:example_model [-- NUM_TRAIN EPOCHS RUN_FOLDER]
 #include <fmt/format.h>
 
-#include <cstdlib>
+#include <cstdio>
+#include <exception>
+#include <string>
 
 #include "data/idx.h"
 #include "data/preprocess.h"
+#include "graph/errors.h"
 #include "graph/memory.h"
 #include "models/module.h"
 #include "ops/conv2d.h"
@@ -15,6 +19,7 @@
 #include "ops/relu.h"
 #include "ops/spatial_batchnorm.h"
 #include "solver/solver.h"
+#include "tools/user_path.h"
 
 // conv 3x3 (16) - spatial batch norm - relu - 2x2 max pool - affine (10).
 class SmallConvNet : public tg::Module {
@@ -48,10 +53,31 @@ class SmallConvNet : public tg::Module {
   tg::BatchNormState bn_;
 };
 
-int main(int argc, char** argv) {
+// argv[index] as a positive count, or `fallback` when it is not given.
+std::int64_t positive_argument(int argc, char** argv, int index, const char* name,
+                               std::int64_t fallback) {
+  if (argc <= index) return fallback;
+  const std::string text = argv[index];
+  std::size_t used = 0;
+  std::int64_t value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || value <= 0) {
+    throw tg::ArgumentError(
+        fmt::format("example_model: {} must be a positive whole number, got '{}'", name, text));
+  }
+  return value;
+}
+
+int main(int argc, char** argv) try {
   tg::retain_freed_memory();  // reuse freed activations instead of page-faulting them back
-  const std::int64_t num_train = argc > 1 ? std::atoll(argv[1]) : 10000;
-  const std::int64_t epochs = argc > 2 ? std::atoll(argv[2]) : 2;
+  if (argc > 4) throw tg::ArgumentError("usage: example_model [NUM_TRAIN EPOCHS RUN_FOLDER]");
+  const std::int64_t num_train = positive_argument(argc, argv, 1, "NUM_TRAIN", 10000);
+  const std::int64_t epochs = positive_argument(argc, argv, 2, "EPOCHS", 2);
+  const std::string run_folder = tg::from_user_folder(argc > 3 ? argv[3] : "runs/small-convnet");
   tg::PreprocessOptions pre;
   pre.num_training = num_train;
   pre.num_validation = 1000;
@@ -66,8 +92,14 @@ int main(int argc, char** argv) {
   options.num_epochs = epochs;
   options.batch_size = 50;
   options.print_every = 100;
+  options.checkpoint_dir = run_folder;  // curves.svg, history files, checkpoint, params/*.npy
   tg::Solver solver(model, {data.train.images, data.train.labels, data.val.images, data.val.labels},
                     options);
   solver.train();
   fmt::print("test accuracy: {:.4f}\n", solver.check_accuracy(data.test.images, data.test.labels));
+  fmt::print("run folder: {}\n", run_folder);
+  return 0;
+} catch (const std::exception& error) {
+  std::fprintf(stderr, "%s\n", error.what());
+  return 1;
 }

@@ -19,6 +19,7 @@
 #include "solver/atomic_file.h"
 #include "solver/curves_svg.h"
 #include "solver/run_files.h"
+#include "tools/user_path.h"
 
 namespace {
 
@@ -27,14 +28,6 @@ struct PlotOptions {
   std::string out;
   std::string title;
 };
-
-// `bazel run` starts the program in its runfiles folder; paths on the command
-// line are meant relative to where the user typed it.
-std::string from_working_directory(const std::string& path) {
-  const char* base = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (base == nullptr || *base == '\0' || path.empty() || path.front() == '/') return path;
-  return (std::filesystem::path(base) / path).lexically_normal().string();
-}
 
 // Each folder's name, with its parent's in front where two runs would
 // otherwise share a name ("a/run-1", "b/run-1").
@@ -58,14 +51,14 @@ std::vector<std::string> labels_of(const std::vector<std::string>& folders) {
 void plot(const PlotOptions& options) {
   std::vector<std::string> folders;
   for (const std::string& folder : options.folders) {
-    folders.push_back(from_working_directory(folder));
+    folders.push_back(tg::from_user_folder(folder));
   }
   if (folders.size() > 1 && options.out.empty()) {
     throw tg::ArgumentError("--out: required when overlaying several run folders");
   }
   const std::string out = options.out.empty()
                               ? tg::path_in_folder(folders.front(), tg::kCurvesSvgFile)
-                              : from_working_directory(options.out);
+                              : tg::from_user_folder(options.out);
 
   const std::vector<std::string> labels = labels_of(folders);
   std::vector<tg::LabeledHistory> runs;

@@ -26,6 +26,7 @@
 #include "models/three_layer_convnet.h"
 #include "solver/solver.h"
 #include "tools/progress.h"
+#include "tools/user_path.h"
 
 namespace {
 
@@ -63,14 +64,6 @@ std::string data_title(const std::string& data) {
   return "CIFAR-10";
 }
 
-// Relative paths are meant from where the user typed the command, not from
-// the folder `bazel run` runs the tool in.
-std::string from_user_folder(const std::string& path) {
-  const char* origin = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || std::filesystem::path(path).is_absolute() || origin == nullptr) return path;
-  return (std::filesystem::path(origin) / path).string();
-}
-
 tg::TrainAndTest load_data(const Flags& flags) {
   if (flags.data == "cifar10") {
     if (flags.data_dir.empty()) {
@@ -78,7 +71,7 @@ tg::TrainAndTest load_data(const Flags& flags) {
           "--data cifar10 needs --data-dir: the folder with data_batch_1.bin ... test_batch.bin "
           "(CIFAR-10 binary version)");
     }
-    return tg::load_cifar10(from_user_folder(flags.data_dir));
+    return tg::load_cifar10(tg::from_user_folder(flags.data_dir));
   }
   if (flags.data == "mnist" && flags.data_dir.empty()) {
     throw tg::ArgumentError(
@@ -86,7 +79,7 @@ tg::TrainAndTest load_data(const Flags& flags) {
         "three other IDX files");
   }
   return tg::load_idx_folder(flags.data_dir.empty() ? std::string(tg::kFashionMnistFolder)
-                                                    : from_user_folder(flags.data_dir));
+                                                    : tg::from_user_folder(flags.data_dir));
 }
 
 std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Shape& image) {
@@ -143,10 +136,11 @@ int run(const Flags& flags) {
 
   const std::unique_ptr<tg::Module> model = make_model(flags, data.train.images.shape());
   model->set_detect_anomaly(flags.detect_anomaly);
-  std::string resume = flags.resume.empty() ? "" : checkpoint_of(from_user_folder(flags.resume));
-  std::string folder = from_user_folder(flags.out);
+  std::string resume =
+      flags.resume.empty() ? "" : checkpoint_of(tg::from_user_folder(flags.resume));
+  std::string folder = tg::from_user_folder(flags.out);
   if (folder.empty()) {
-    folder = resume.empty() ? from_user_folder(default_run_folder(flags))
+    folder = resume.empty() ? tg::from_user_folder(default_run_folder(flags))
                             : std::filesystem::path(resume).parent_path().string();
   }
 
