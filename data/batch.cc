@@ -57,11 +57,7 @@ Dataset gather(const Dataset& dataset, const std::vector<std::int64_t>& indices)
 Dataset sample_batch(const Dataset& dataset, std::int64_t batch_size, Rng& rng) {
   check_dataset("sample_batch", dataset);
   if (batch_size <= 0) fail("sample_batch", "batch_size must be positive, got {}", batch_size);
-  std::vector<std::int64_t> indices(static_cast<std::size_t>(batch_size));
-  for (std::int64_t& index : indices) {
-    index = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(dataset.size())));
-  }
-  return copy_rows(dataset, indices);
+  return copy_rows(dataset, rng.choice(dataset.size(), batch_size));
 }
 
 }  // namespace tg

@@ -17,8 +17,7 @@ Dataset slice(const Dataset& dataset, std::int64_t begin, std::int64_t end);
 Dataset gather(const Dataset& dataset, const std::vector<std::int64_t>& indices);
 
 // batch_size examples drawn uniformly with replacement, like the seed's
-// np.random.choice(N, batch_size): one rng.below(N) per example, in order, so
-// a seed fixes the batch.
+// np.random.choice(N, batch_size) (rng.choice), so a seed fixes the batch.
 Dataset sample_batch(const Dataset& dataset, std::int64_t batch_size, Rng& rng);
 
 }  // namespace tg

@@ -72,4 +72,12 @@ std::uint64_t Rng::below(std::uint64_t bound) {
   }
 }
 
+std::vector<std::int64_t> Rng::choice(std::int64_t n, std::int64_t count) {
+  std::vector<std::int64_t> indices(static_cast<std::size_t>(count));
+  for (std::int64_t& index : indices) {
+    index = static_cast<std::int64_t>(below(static_cast<std::uint64_t>(n)));
+  }
+  return indices;
+}
+
 }  // namespace tg

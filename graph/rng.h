@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace tg {
 
@@ -25,6 +26,9 @@ class Rng {
   double uniform(double low, double high);   // [low, high)
   double normal();                           // N(0, 1), Box-Muller
   std::uint64_t below(std::uint64_t bound);  // uniform integer in [0, bound), unbiased
+  // `count` indices into [0, n) drawn uniformly with replacement, like
+  // np.random.choice(n, count): one below(n) per index, in order.
+  std::vector<std::int64_t> choice(std::int64_t n, std::int64_t count);
 
   State state() const { return state_; }
   void set_state(const State& state) { state_ = state; }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 
 #include "graph/errors.h"
 #include "solver/npy.h"
@@ -90,9 +91,8 @@ std::int64_t Solver::iterations_per_epoch() const {
 }
 
 std::string Solver::checkpoint_path() const {
-  return options_.checkpoint_dir.empty()
-             ? std::string()
-             : path_in_folder(options_.checkpoint_dir, "checkpoint.tgck");
+  return options_.checkpoint_dir.empty() ? std::string()
+                                         : path_in_folder(options_.checkpoint_dir, kCheckpointFile);
 }
 
 void Solver::train() {
@@ -110,6 +110,7 @@ void Solver::train() {
   Clock::time_point epoch_start = start;
   std::int64_t examples = 0;
   const std::int64_t first_iteration = iteration_;
+  const std::int64_t first_epoch = epoch_;
   model_.train();
   // From the first moment on, a run folder holds a checkpoint to resume from.
   if (!options_.checkpoint_dir.empty() && iteration_ == 0) save_checkpoint();
@@ -138,24 +139,24 @@ void Solver::train() {
     for (const Parameter& p : model_.parameters()) {
       save_npy(path_in_folder(params, p.name() + ".npy"), p.value());
     }
-    write_run_files();
+    if (epoch_ == first_epoch) write_run_files();  // else the last end_epoch() wrote them
   }
 }
 
 void Solver::step() {
-  const std::int64_t n = data_.X_train.dim(0);
-  std::vector<std::int64_t> rows(static_cast<std::size_t>(options_.batch_size));
+  const std::vector<std::int64_t> rows = rng_.choice(data_.X_train.dim(0), options_.batch_size);
   Labels labels(rows.size());
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    rows[i] = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(n)));
-    labels[i] = data_.y_train[rows[i]];
-  }
+  for (std::size_t i = 0; i < rows.size(); ++i) labels[i] = data_.y_train[rows[i]];
   model_.zero_grad();
   const double loss = model_.loss(take_rows(data_.X_train, rows), labels);
-  if (!std::isfinite(loss)) fail_non_finite(loss);
+  std::string non_finite_grad;  // the first parameter with one
   for (const Parameter& p : model_.parameters()) {
-    if (first_non_finite(p.grad()) >= 0) fail_non_finite(loss);
+    if (first_non_finite(p.grad()) >= 0) {
+      non_finite_grad = p.name();
+      break;
+    }
   }
+  if (!std::isfinite(loss) || !non_finite_grad.empty()) fail_non_finite(loss, non_finite_grad);
   const double lr = optimizer_->learning_rate();
   optimizer_->step(model_.parameters());
   ++iteration_;
@@ -167,14 +168,9 @@ void Solver::step() {
   }
 }
 
-void Solver::fail_non_finite(double loss) const {
-  std::string culprit = "none (all gradients are finite)";
-  for (const Parameter& p : model_.parameters()) {
-    if (first_non_finite(p.grad()) >= 0) {
-      culprit = p.name();
-      break;
-    }
-  }
+void Solver::fail_non_finite(double loss, const std::string& non_finite_grad) const {
+  const std::string culprit =
+      non_finite_grad.empty() ? "none (all gradients are finite)" : non_finite_grad;
   const std::string kept = checkpoint_path().empty()
                                ? std::string("no checkpoint was asked for")
                                : fmt::format("the last good checkpoint is {}", checkpoint_path());
@@ -212,12 +208,10 @@ double Solver::check_accuracy(const Tensor& X, const Labels& y, std::int64_t num
   const std::int64_t n = X.dim(0);
   std::vector<std::int64_t> rows;
   if (num_samples > 0 && num_samples < n) {
-    rows.resize(static_cast<std::size_t>(num_samples));
-    for (auto& row : rows)
-      row = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(n)));
+    rows = rng_.choice(n, num_samples);
   } else {
     rows.resize(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) rows[i] = i;
+    std::iota(rows.begin(), rows.end(), std::int64_t{0});
   }
   const Mode mode = model_.mode();
   model_.eval();

@@ -26,6 +26,9 @@
 
 namespace tg {
 
+// The checkpoint's name in a run folder.
+inline constexpr const char* kCheckpointFile = "checkpoint.tgck";
+
 // The seed's data dict: training and validation images (N, ...) and labels.
 struct SolverData {
   Tensor X_train;
@@ -124,7 +127,7 @@ class Solver {
   void keep_best();
   void restore_best();
   void save_checkpoint() const;
-  [[noreturn]] void fail_non_finite(double loss) const;
+  [[noreturn]] void fail_non_finite(double loss, const std::string& non_finite_grad) const;
 
   Module& model_;
   SolverData data_;
