@@ -1,13 +1,9 @@
 #include "models/fully_connected_net.h"
 
-#include <fmt/format.h>
-
-#include "graph/errors.h"
-#include "ops/batchnorm.h"
+#include "graph/checks.h"
 #include "ops/dropout.h"
-#include "ops/layernorm.h"
+#include "ops/layer_utils.h"
 #include "ops/linear.h"
-#include "ops/relu.h"
 
 namespace tg {
 namespace {
@@ -15,18 +11,15 @@ namespace {
 constexpr const char* kName = "FullyConnectedNet";
 
 void check_options(const FullyConnectedNetOptions& o) {
-  const auto fail = [](const std::string& message) {
-    throw ArgumentError(fmt::format("{}: {}", kName, message));
-  };
-  if (o.input_dim < 1) fail(fmt::format("input_dim must be positive, got {}", o.input_dim));
-  if (o.num_classes < 2) fail(fmt::format("num_classes must be at least 2, got {}", o.num_classes));
+  if (o.input_dim < 1) fail(kName, "input_dim must be positive, got {}", o.input_dim);
+  if (o.num_classes < 2) fail(kName, "num_classes must be at least 2, got {}", o.num_classes);
   for (std::size_t i = 0; i < o.hidden_dims.size(); ++i) {
     if (o.hidden_dims[i] < 1) {
-      fail(fmt::format("hidden_dims[{}] must be positive, got {}", i, o.hidden_dims[i]));
+      fail(kName, "hidden_dims[{}] must be positive, got {}", i, o.hidden_dims[i]);
     }
   }
   if (!(o.keep_prob > 0 && o.keep_prob <= 1)) {
-    fail(fmt::format("keep_prob must be in (0, 1], got {}", o.keep_prob));
+    fail(kName, "keep_prob must be in (0, 1], got {}", o.keep_prob);
   }
   check_weight_init(kName, o.init);
 }
@@ -69,8 +62,8 @@ FullyConnectedNet::FullyConnectedNet(const FullyConnectedNetOptions& options) : 
 Var FullyConnectedNet::forward(const Var& x) {
   const std::int64_t features = x.value().shape().numel_after_first();
   if (x.value().rank() < 2 || features != options_.input_dim) {
-    throw ArgumentError(fmt::format("{}: expects inputs of {} features per example, got shape {}",
-                                    kName, options_.input_dim, x.shape().str()));
+    fail(kName, "expects inputs of {} features per example, got shape {}", options_.input_dim,
+         x.shape().str());
   }
   std::optional<Rng> fixed_masks;
   if (options_.dropout_seed) fixed_masks.emplace(*options_.dropout_seed);
@@ -79,14 +72,14 @@ Var FullyConnectedNet::forward(const Var& x) {
   Var h = x;
   for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
     Layer& layer = layers_[i];
-    h = linear(h, layer.w, layer.b);
     if (options_.normalization == Normalization::batchnorm) {
       layer.bn.mode = mode();
-      h = batchnorm(h, layer.gamma, layer.beta, layer.bn);
+      h = affine_bn_relu(h, layer.w, layer.b, layer.gamma, layer.beta, layer.bn);
     } else if (options_.normalization == Normalization::layernorm) {
-      h = layernorm(h, layer.gamma, layer.beta);
+      h = affine_ln_relu(h, layer.w, layer.b, layer.gamma, layer.beta);
+    } else {
+      h = affine_relu(h, layer.w, layer.b);
     }
-    h = relu(h);
     if (options_.keep_prob < 1) h = dropout(h, {options_.keep_prob, mode()}, masks);
   }
   return linear(h, layers_.back().w, layers_.back().b);

@@ -1,18 +1,15 @@
 #include "models/init.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 
-#include "graph/errors.h"
+#include "graph/checks.h"
 
 namespace tg {
 
 void check_weight_init(std::string_view owner, const WeightInit& init) {
   if (init.kind == WeightInit::Kind::normal &&
       !(init.weight_scale > 0 && std::isfinite(init.weight_scale))) {
-    throw ArgumentError(fmt::format("{}: weight_scale must be a finite number > 0, got {}", owner,
-                                    init.weight_scale));
+    fail(owner, "weight_scale must be a finite number > 0, got {}", init.weight_scale);
   }
 }
 

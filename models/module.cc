@@ -1,10 +1,8 @@
 #include "models/module.h"
 
-#include <fmt/format.h>
-
 #include <cmath>
 
-#include "graph/errors.h"
+#include "graph/checks.h"
 #include "ops/add.h"
 #include "ops/l2_penalty.h"
 #include "ops/softmax_loss.h"
@@ -38,7 +36,7 @@ Parameter Module::parameter(const std::string& name) const {
   for (const Parameter& p : parameters_) {
     if (p.name() == name) return p;
   }
-  throw ArgumentError(fmt::format("{}: no parameter named '{}'", this->name(), name));
+  fail(this->name(), "no parameter named '{}'", name);
 }
 
 void Module::zero_grad() {
@@ -47,15 +45,14 @@ void Module::zero_grad() {
 
 void Module::set_reg(double reg) {
   if (!(reg >= 0) || !std::isfinite(reg)) {
-    throw ArgumentError(fmt::format("{}: reg must be a finite number >= 0, got {}", name(), reg));
+    fail(name(), "reg must be a finite number >= 0, got {}", reg);
   }
   reg_ = reg;
 }
 
 Parameter Module::add_parameter(const std::string& name, Tensor value, bool regularized) {
   for (const Parameter& p : parameters_) {
-    if (p.name() == name)
-      throw ArgumentError(fmt::format("Module: parameter '{}' added twice", name));
+    if (p.name() == name) fail("Module", "parameter '{}' added twice", name);
   }
   Parameter p(name, std::move(value));
   parameters_.push_back(p);
@@ -65,7 +62,7 @@ Parameter Module::add_parameter(const std::string& name, Tensor value, bool regu
 
 void Module::add_buffer(const std::string& name, Tensor& tensor) {
   for (const NamedTensor& b : buffers_) {
-    if (b.name == name) throw ArgumentError(fmt::format("Module: buffer '{}' added twice", name));
+    if (b.name == name) fail("Module", "buffer '{}' added twice", name);
   }
   buffers_.push_back({name, &tensor});
 }

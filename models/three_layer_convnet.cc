@@ -1,12 +1,8 @@
 #include "models/three_layer_convnet.h"
 
-#include <fmt/format.h>
-
-#include "graph/errors.h"
-#include "ops/conv2d.h"
+#include "graph/checks.h"
+#include "ops/layer_utils.h"
 #include "ops/linear.h"
-#include "ops/max_pool2d.h"
-#include "ops/relu.h"
 
 namespace tg {
 namespace {
@@ -14,23 +10,20 @@ namespace {
 constexpr const char* kName = "ThreeLayerConvNet";
 
 void check_options(const ThreeLayerConvNetOptions& o) {
-  const auto fail = [](const std::string& message) {
-    throw ArgumentError(fmt::format("{}: {}", kName, message));
-  };
   const auto [c, h, w] = o.input_dim;
   if (c < 1 || h < 2 || w < 2) {
-    fail(fmt::format("input_dim (C, H, W) must be at least (1, 2, 2), got ({}, {}, {})", c, h, w));
+    fail(kName, "input_dim (C, H, W) must be at least (1, 2, 2), got ({}, {}, {})", c, h, w);
   }
   if (h % 2 != 0 || w % 2 != 0) {
-    fail(fmt::format("the 2x2 pooling needs an even height and width, got {}x{}", h, w));
+    fail(kName, "the 2x2 pooling needs an even height and width, got {}x{}", h, w);
   }
   if (o.filter_size < 1 || o.filter_size % 2 == 0 || o.filter_size > std::min(h, w)) {
-    fail(fmt::format("filter_size must be odd, positive and at most {}, got {}", std::min(h, w),
-                     o.filter_size));
+    fail(kName, "filter_size must be odd, positive and at most {}, got {}", std::min(h, w),
+         o.filter_size);
   }
-  if (o.num_filters < 1) fail(fmt::format("num_filters must be positive, got {}", o.num_filters));
-  if (o.hidden_dim < 1) fail(fmt::format("hidden_dim must be positive, got {}", o.hidden_dim));
-  if (o.num_classes < 2) fail(fmt::format("num_classes must be at least 2, got {}", o.num_classes));
+  if (o.num_filters < 1) fail(kName, "num_filters must be positive, got {}", o.num_filters);
+  if (o.hidden_dim < 1) fail(kName, "hidden_dim must be positive, got {}", o.hidden_dim);
+  if (o.num_classes < 2) fail(kName, "num_classes must be at least 2, got {}", o.num_classes);
   check_weight_init(kName, o.init);
 }
 
@@ -70,17 +63,18 @@ Var ThreeLayerConvNet::forward(const Var& x) {
   const auto [c, h, w] = options_.input_dim;
   const Shape& s = x.shape();
   if (s.rank() != 4 || s[1] != c || s[2] != h || s[3] != w) {
-    throw ArgumentError(
-        fmt::format("{}: expects images (N, {}, {}, {}), got shape {}", kName, c, h, w, s.str()));
+    fail(kName, "expects images (N, {}, {}, {}), got shape {}", c, h, w, s.str());
   }
   const Conv2dParams conv{1, (options_.filter_size - 1) / 2};
-  Var a = conv2d(x, w1_, b1_, conv);
+  const Pool2dParams pool{2, 2, 2};
+  Var pooled;
   if (options_.spatial_batchnorm) {
     bn1_.mode = mode();
-    a = spatial_batchnorm(a, gamma1_, beta1_, bn1_);
+    pooled = conv_bn_relu_pool(x, w1_, b1_, gamma1_, beta1_, conv, bn1_, pool);
+  } else {
+    pooled = conv_relu_pool(x, w1_, b1_, conv, pool);
   }
-  Var pooled = max_pool2d(relu(a), {2, 2, 2});
-  return linear(relu(linear(pooled, w2_, b2_)), w3_, b3_);
+  return linear(affine_relu(pooled, w2_, b2_), w3_, b3_);
 }
 
 }  // namespace tg
