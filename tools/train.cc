@@ -24,6 +24,7 @@
 #include "graph/memory.h"
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
+#include "solver/run_files.h"
 #include "solver/solver.h"
 #include "tools/progress.h"
 #include "tools/user_path.h"
@@ -82,7 +83,20 @@ tg::TrainAndTest load_data(const Flags& flags) {
                                                     : tg::from_user_folder(flags.data_dir));
 }
 
-std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Shape& image) {
+// The train / validation / test splits, preprocessed; the data as loaded is
+// freed on return, not kept for the whole run.
+tg::DataSplits load_splits(const Flags& flags) {
+  const tg::TrainAndTest raw = load_data(flags);
+  tg::PreprocessOptions pre;
+  pre.num_validation = flags.num_val;
+  pre.num_training = flags.num_train > 0 ? flags.num_train : raw.train.size() - flags.num_val;
+  pre.num_test = flags.num_test > 0 ? flags.num_test : raw.test.size();
+  pre.scale = 1.0 / 255.0;  // pixels to about [-0.5, 0.5] after the mean image is subtracted
+  return tg::preprocess(raw, pre);
+}
+
+std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Dataset& train) {
+  const tg::Shape& image = train.images.shape();
   const tg::WeightInit kaiming{tg::WeightInit::Kind::kaiming, 0.0};
   if (flags.model == "cnn") {
     tg::ThreeLayerConvNetOptions o;
@@ -90,7 +104,7 @@ std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Shape& imag
     o.num_filters = flags.filters;
     o.filter_size = flags.filter_size;
     o.hidden_dim = flags.hidden;
-    o.num_classes = 10;
+    o.num_classes = train.num_classes;
     o.init = kaiming;
     o.reg = flags.reg;
     o.spatial_batchnorm = !flags.no_batchnorm;
@@ -100,7 +114,7 @@ std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Shape& imag
   tg::FullyConnectedNetOptions o;
   o.hidden_dims = flags.hidden_dims;
   o.input_dim = image.numel_after_first();
-  o.num_classes = 10;
+  o.num_classes = train.num_classes;
   o.keep_prob = flags.keep_prob;
   o.normalization = flags.no_batchnorm ? tg::Normalization::none : tg::Normalization::batchnorm;
   o.init = kaiming;
@@ -118,23 +132,16 @@ std::string default_run_folder(const Flags& flags) {
 
 // --resume takes a run folder or its checkpoint file.
 std::string checkpoint_of(const std::string& resume) {
-  return std::filesystem::is_directory(resume)
-             ? (std::filesystem::path(resume) / "checkpoint.tgck").string()
-             : resume;
+  return std::filesystem::is_directory(resume) ? tg::path_in_folder(resume, tg::kCheckpointFile)
+                                               : resume;
 }
 
 int run(const Flags& flags) {
   omp_set_num_threads(flags.threads);
   const auto started = std::chrono::steady_clock::now();
-  const tg::TrainAndTest raw = load_data(flags);
-  tg::PreprocessOptions pre;
-  pre.num_validation = flags.num_val;
-  pre.num_training = flags.num_train > 0 ? flags.num_train : raw.train.size() - flags.num_val;
-  pre.num_test = flags.num_test > 0 ? flags.num_test : raw.test.size();
-  pre.scale = 1.0 / 255.0;  // pixels to about [-0.5, 0.5] after the mean image is subtracted
-  const tg::DataSplits data = tg::preprocess(raw, pre);
+  const tg::DataSplits data = load_splits(flags);
 
-  const std::unique_ptr<tg::Module> model = make_model(flags, data.train.images.shape());
+  const std::unique_ptr<tg::Module> model = make_model(flags, data.train);
   model->set_detect_anomaly(flags.detect_anomaly);
   std::string resume =
       flags.resume.empty() ? "" : checkpoint_of(tg::from_user_folder(flags.resume));
@@ -280,9 +287,6 @@ int main(int argc, char** argv) {
   }
   try {
     return run(flags);
-  } catch (const tg::Error& e) {
-    fmt::print(stderr, "\ntrain: {}\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "\ntrain: {}\n", e.what());
     return 1;
