@@ -14,9 +14,29 @@ RANDOM=20261121  # reproducible kill times
 run=(--num-train 1600 --num-val 200 --num-test 200 --filters 8 --hidden 32 --epochs 3
      --checkpoint-every 7 --threads 2 --seed 3)  # 25 iterations per epoch
 
-if ! "$train" "${run[@]}" --out "$work/reference" >"$work/reference.txt" 2>&1; then
+# Waits (up to 30 s) until the run folder $1 holds its first checkpoint,
+# which tools/train writes when training starts.
+wait_for_checkpoint() {
+  for _ in $(seq 1 3000); do
+    [[ -f "$1/checkpoint.tgck" ]] && return
+    sleep 0.01
+  done
+}
+
+now_ms() { date +%s%3N; }
+
+# The uninterrupted run, timed from its first checkpoint to its end: kills
+# land at random moments of that window, so nearly every attempt is a trial
+# however fast this machine trains.
+"$train" "${run[@]}" --out "$work/reference" >"$work/reference.txt" 2>&1 &
+pid=$!
+wait_for_checkpoint "$work/reference"
+started=$(now_ms)
+if ! wait "$pid"; then
   echo "the uninterrupted run failed:"; cat "$work/reference.txt"; exit 1
 fi
+window_ms=$(($(now_ms) - started))
+echo "the uninterrupted run trains for ${window_ms} ms after its first checkpoint"
 
 kills=0
 attempts=0
@@ -27,12 +47,9 @@ while [[ $kills -lt 20 && $attempts -lt 60 ]]; do
   rm -rf "$folder"
   "$train" "${run[@]}" --out "$folder" >"$work/killed.txt" 2>&1 &
   pid=$!
-  # Wait for the first checkpoint (written when training starts), then a random 0-1 s.
-  for _ in $(seq 1 3000); do
-    [[ -f "$folder/checkpoint.tgck" ]] && break
-    sleep 0.01
-  done
-  sleep "0.$(printf '%03d' $((RANDOM % 1000)))"
+  wait_for_checkpoint "$folder"
+  delay_ms=$((RANDOM * window_ms / 32768))
+  sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   if ! kill -9 "$pid" 2>/dev/null; then
     wait "$pid"
     continue  # it finished before the kill: not a trial
