@@ -13,7 +13,7 @@ Buffer::Buffer(std::size_t bytes) {
   // The first 64-byte boundary with room for the header before it.
   const auto start = reinterpret_cast<std::uintptr_t>(allocation) + kHeaderBytes;
   const std::uintptr_t data = (start + kAlignment - 1) / kAlignment * kAlignment;
-  block_ = new (reinterpret_cast<void*>(data - kHeaderBytes)) Header{{1}, bytes, allocation};
+  block_ = new (reinterpret_cast<void*>(data - kHeaderBytes)) Header{{1}, allocation};
 }
 
 Buffer::Buffer(const Buffer& other) noexcept : block_(other.block_) {

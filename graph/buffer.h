@@ -28,7 +28,6 @@ class Buffer {
   ~Buffer();
 
   void* data() const { return block_ ? reinterpret_cast<char*>(block_) + kHeaderBytes : nullptr; }
-  std::size_t bytes() const { return block_ ? block_->bytes : 0; }
   bool defined() const { return block_ != nullptr; }
   // True when no other Buffer shares this block (safe to write in place).
   bool unique() const { return block_ && block_->refs.load(std::memory_order_acquire) == 1; }
@@ -38,7 +37,6 @@ class Buffer {
   // Sits right before the data.
   struct Header {
     std::atomic<long> refs;
-    std::size_t bytes;
     void* allocation;  // what malloc returned
   };
   static constexpr std::size_t kHeaderBytes = 32;

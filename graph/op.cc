@@ -32,13 +32,10 @@ Op::Op(std::string_view name, std::initializer_list<Var> inputs) : name_(name) {
   }
   for (int i = 0; i < num_inputs_; ++i) {
     if (!inputs_[i].on_tape()) inputs_[i] = tape_->param(inputs_[i].param_);
-    needs_grad_ = needs_grad_ || inputs_[i].requires_grad();
   }
-  needs_grad_ = needs_grad_ && tape_->records_gradients();
 }
 
 Var Op::finish(Tensor out, BackwardFn backward) {
-  if (!needs_grad_) backward = nullptr;
   return tape_->record(name_, std::move(out), inputs_, num_inputs_, std::move(backward));
 }
 

@@ -25,11 +25,9 @@ class Op {
   Op(std::string_view name, std::initializer_list<Var> inputs);
 
   const Tensor& input(int i) const { return inputs_[i].value(); }
-  Tape& tape() const { return *tape_; }
-  // True when backward will need this op's closure.
-  bool needs_grad() const { return needs_grad_; }
 
-  // Records the output; the closure is dropped when no input needs a gradient.
+  // Records the output; the tape drops the closure when no input needs a
+  // gradient or it records none.
   Var finish(Tensor out, BackwardFn backward);
 
  private:
@@ -37,7 +35,6 @@ class Op {
   Tape* tape_ = nullptr;
   std::array<Var, Tape::kMaxInputs> inputs_;
   int num_inputs_ = 0;
-  bool needs_grad_ = false;
 };
 
 }  // namespace tg

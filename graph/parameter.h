@@ -29,8 +29,6 @@ class Parameter {
   // shares its storage is never added to in place.
   void accumulate_grad(const Tensor& g) const;
 
-  // True when both handles refer to the same parameter.
-  bool same_as(const Parameter& other) const { return state_ == other.state_; }
   // Identifies the parameter (not its value): equal for all copies of a handle.
   const void* key() const { return state_.get(); }
 

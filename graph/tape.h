@@ -41,7 +41,6 @@ class Var {
   bool defined() const { return tape_ != nullptr || param_.defined(); }
   bool on_tape() const { return tape_ != nullptr; }
   Tape& tape() const;
-  std::int32_t id() const { return id_; }
 
   const Tensor& value() const;
   const Shape& shape() const { return value().shape(); }
@@ -100,7 +99,6 @@ class Tape {
   const Tensor& grad(const Var& v) const;
   bool has_grad(const Var& v) const;
   bool requires_grad(const Var& v) const;
-  bool records_gradients() const { return options_.record_gradients; }
   std::size_t size() const { return size_; }
 
   // For op authors (see graph/op.h): records an op output with its inputs and
