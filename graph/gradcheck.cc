@@ -121,10 +121,12 @@ GradientCheck check_gradients(const OpUnderTest& op, const std::vector<Tensor>& 
       result.analytic.push_back(tape.has_grad(v) ? v.grad().clone()
                                                  : Tensor::zeros(v.shape(), DType::f64));
     }
-    // Numeric: perturb one input at a time, evaluating the op without gradients.
+    // Numeric: perturb one input at a time, evaluating the op without
+    // gradients. Each nudge is undone exactly, so one copy of the inputs
+    // serves every input's turn.
+    std::vector<Tensor> point;
+    for (const Tensor& input : inputs) point.push_back(input.clone());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-      std::vector<Tensor> point;
-      for (const Tensor& input : inputs) point.push_back(input.clone());
       const auto f = [&](const Tensor& xi) {
         Tape eval(Tape::inference());
         std::vector<Var> args;
