@@ -60,6 +60,7 @@ Conv2dForward conv2d_forward_naive(const Tensor& x, const Tensor& w, const Tenso
 Conv2dGrads conv2d_backward_naive(const Tensor& dout, const Conv2dCache& cache) {
   const Conv2dGeometry g = conv2d_geometry("conv2d_naive backward", cache.x, cache.w, cache.params);
   check_shape("conv2d_naive backward", "dout", dout, {g.n, g.f, g.oh, g.ow});
+  check_same_dtype("conv2d_naive backward", "dout", dout, "x", cache.x);
   Conv2dGrads grads{Tensor::zeros(cache.x.shape(), dout.dtype()),
                     Tensor::zeros(cache.w.shape(), dout.dtype()),
                     Tensor::zeros({g.f}, dout.dtype())};

@@ -42,8 +42,8 @@ MaxPool2dNaiveForward max_pool2d_forward_naive(const Tensor& x, const Pool2dPara
 
 Tensor max_pool2d_backward_naive(const Tensor& dout, const MaxPool2dNaiveCache& cache) {
   const Pool2dGeometry g = pool2d_geometry("max_pool2d_naive backward", cache.x, cache.params);
-  check_shape("max_pool2d_naive backward", "dout", dout, {g.n, g.c, g.oh, g.ow});
-  Tensor dx = Tensor::zeros(cache.x.shape(), dout.dtype());
+  Tensor dx = pool2d_dx_for("max_pool2d_naive backward", dout, g, cache.x.dtype());
+  dx.fill_(0);
   dispatch(dout.dtype(), [&](auto zero) {
     using T = decltype(zero);
     for (std::int64_t n = 0; n < g.n; ++n)
