@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <utility>
 
 #include "graph/file_error.h"
 
@@ -126,7 +127,12 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path, std::size_t m
                  std::ferror(handle.get()) ? "read error" : "end of file", bytes.size());
   }
 
-  if (starts_with_gzip_magic(bytes, 0)) return gunzip(path, bytes, max_bytes);
+  return decompress_if_gzip(path, std::move(bytes), max_bytes);
+}
+
+std::vector<std::uint8_t> decompress_if_gzip(std::string_view file, std::vector<std::uint8_t> bytes,
+                                             std::size_t max_bytes) {
+  if (starts_with_gzip_magic(bytes, 0)) return gunzip(file, bytes, max_bytes);
   return bytes;
 }
 

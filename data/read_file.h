@@ -24,6 +24,11 @@ inline constexpr std::size_t kMaxFileBytes = std::size_t{1} << 30;
 std::vector<std::uint8_t> gunzip(std::string_view file, ByteSpan compressed,
                                  std::size_t max_bytes = kMaxFileBytes);
 
+// `bytes` gunzipped when they start with the gzip magic bytes 1f 8b, else as
+// they are. Throws as gunzip does.
+std::vector<std::uint8_t> decompress_if_gzip(std::string_view file, std::vector<std::uint8_t> bytes,
+                                             std::size_t max_bytes = kMaxFileBytes);
+
 // The file's bytes; a file starting with the gzip magic bytes 1f 8b is
 // decompressed, whatever its name. Throws FileError naming the path when the
 // file is missing, unreadable, corrupt or larger than max_bytes.

@@ -63,15 +63,14 @@ bool same_tensor(const Tensor& a, const Tensor& b) {
 }
 
 void fuzz_idx(ByteSpan bytes) {
+  // What read_file_bytes does with a file's bytes.
   std::vector<std::uint8_t> decompressed;
-  if (bytes.size >= 2 && bytes.data[0] == 0x1f && bytes.data[1] == 0x8b) {
-    try {
-      decompressed = gunzip(kFile, bytes);
-    } catch (const Error&) {
-      return;
-    }
-    bytes = ByteSpan(decompressed);
+  try {
+    decompressed = decompress_if_gzip(kFile, {bytes.data, bytes.data + bytes.size});
+  } catch (const Error&) {
+    return;
   }
+  bytes = ByteSpan(decompressed);
   accepting_errors([&] {
     const Tensor images = parse_idx_images(kFile, bytes);
     require(images.dtype() == DType::f32 && images.rank() == 4 && images.dim(1) == 1,
