@@ -3,7 +3,10 @@
 // pixel_value(k), so tests can predict every pixel.
 #pragma once
 
+#include <zlib.h>
+
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 namespace tg::testing {
@@ -42,6 +45,25 @@ inline Bytes cifar10_bytes(const std::vector<std::uint8_t>& labels) {
     for (int i = 0; i < 3072; ++i) bytes.push_back(pixel_value(k++));
   }
   return bytes;
+}
+
+// One gzip member holding `bytes` (header time 0, so the output is stable).
+inline Bytes gzip_bytes(const Bytes& bytes) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                   Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("gzip_bytes: deflateInit2 failed");
+  }
+  Bytes out(deflateBound(&stream, bytes.size()));
+  stream.next_in = const_cast<Bytef*>(bytes.data());
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = out.data();
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int status = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  if (status != Z_STREAM_END) throw std::runtime_error("gzip_bytes: deflate did not finish");
+  return out;
 }
 
 }  // namespace tg::testing

@@ -3,13 +3,10 @@
 // when its Debian package is installed.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -18,6 +15,7 @@
 #include "data/read_file.h"
 #include "graph/errors.h"
 #include "tests/data_bytes.h"
+#include "tests/test_folder.h"
 
 using namespace tg;
 using namespace tg::testing;
@@ -25,15 +23,6 @@ using doctest::Contains;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh, empty folder for one test case, under Bazel's TEST_TMPDIR.
-std::string fresh_folder(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const fs::path folder = fs::path(tmp ? tmp : "/tmp") / ("tapegrad_data_files_test_" + name);
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder.string();
-}
 
 std::string write_plain(const std::string& folder, const std::string& name, const Bytes& bytes) {
   const std::string path = (fs::path(folder) / name).string();
@@ -45,18 +34,7 @@ std::string write_plain(const std::string& folder, const std::string& name, cons
 }
 
 std::string write_gzip(const std::string& folder, const std::string& name, const Bytes& bytes) {
-  const std::string path = (fs::path(folder) / name).string();
-  gzFile file = gzopen(path.c_str(), "wb");
-  REQUIRE(file != nullptr);
-  REQUIRE(gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size())) ==
-          static_cast<int>(bytes.size()));
-  REQUIRE(gzclose(file) == Z_OK);
-  return path;
-}
-
-Bytes read_raw(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return write_plain(folder, name, gzip_bytes(bytes));
 }
 
 void write_idx_folder(const std::string& folder, bool gzip) {
@@ -71,7 +49,7 @@ void write_idx_folder(const std::string& folder, bool gzip) {
 }  // namespace
 
 TEST_CASE("load_idx reads plain and gzipped files to the same values") {
-  const std::string folder = fresh_folder("idx");
+  const std::string folder = fresh_test_folder("idx");
   const Bytes images = idx_images_bytes(3, 4, 5);
   const Bytes labels = idx_labels_bytes({4, 5, 6});
   const Dataset plain =
@@ -89,7 +67,7 @@ TEST_CASE("load_idx reads plain and gzipped files to the same values") {
 
 TEST_CASE("load_idx_folder takes plain files, or .gz ones when there are none") {
   SUBCASE("gzip only") {
-    const std::string folder = fresh_folder("idx_folder_gz");
+    const std::string folder = fresh_test_folder("idx_folder_gz");
     write_idx_folder(folder, true);
     const TrainAndTest data = load_idx_folder(folder);
     CHECK(data.train.images.shape() == Shape{4, 1, 3, 2});
@@ -98,14 +76,14 @@ TEST_CASE("load_idx_folder takes plain files, or .gz ones when there are none") 
     CHECK(data.test.labels == Labels{9, 8});
   }
   SUBCASE("plain wins over gzip") {
-    const std::string folder = fresh_folder("idx_folder_both");
+    const std::string folder = fresh_test_folder("idx_folder_both");
     write_idx_folder(folder, true);
     write_idx_folder(folder, false);
     write_gzip(folder, "t10k-labels-idx1-ubyte.gz", Bytes{1, 2, 3});  // would fail if read
     CHECK(load_idx_folder(folder).test.labels == Labels{9, 8});
   }
   SUBCASE("a missing file is named") {
-    const std::string folder = fresh_folder("idx_folder_missing");
+    const std::string folder = fresh_test_folder("idx_folder_missing");
     write_idx_folder(folder, false);
     fs::remove(fs::path(folder) / "t10k-images-idx3-ubyte");
     CHECK_THROWS_WITH_AS(load_idx_folder(folder),
@@ -116,7 +94,7 @@ TEST_CASE("load_idx_folder takes plain files, or .gz ones when there are none") 
 }
 
 TEST_CASE("IDX errors in a gzipped file name the file; offsets count decompressed bytes") {
-  const std::string folder = fresh_folder("idx_errors");
+  const std::string folder = fresh_test_folder("idx_errors");
   const std::string labels = write_gzip(folder, "t10k-labels-idx1-ubyte.gz", idx_labels_bytes({1}));
   const std::string images_as_labels =
       write_gzip(folder, "t10k-images-idx3-ubyte.gz", idx_labels_bytes({1}));
@@ -134,7 +112,7 @@ TEST_CASE("IDX errors in a gzipped file name the file; offsets count decompresse
 }
 
 TEST_CASE("read_file_bytes: missing files, folders and the size limit") {
-  const std::string folder = fresh_folder("read_file");
+  const std::string folder = fresh_test_folder("read_file");
   CHECK_THROWS_WITH_AS(read_file_bytes(folder + "/nothing-here"),
                        Contains("nothing-here: no such file"), FileError);
   CHECK_THROWS_WITH_AS(read_file_bytes(folder), Contains(": not a regular file"), FileError);
@@ -154,9 +132,9 @@ TEST_CASE("read_file_bytes: missing files, folders and the size limit") {
 }
 
 TEST_CASE("gzip streams that are corrupt, truncated or followed by garbage are FileErrors") {
-  const std::string folder = fresh_folder("gzip");
+  const std::string folder = fresh_test_folder("gzip");
   const Bytes content = idx_images_bytes(5, 7, 7);
-  const Bytes good = read_raw(write_gzip(folder, "good.gz", content));
+  const Bytes good = gzip_bytes(content);
   REQUIRE(good.size() > 20);
 
   Bytes bad_checksum = good;
@@ -202,7 +180,7 @@ TEST_CASE("gzip streams that are corrupt, truncated or followed by garbage are F
 }
 
 TEST_CASE("load_cifar10 reads the five training batches in order and the test batch") {
-  const std::string folder = fresh_folder("cifar10");
+  const std::string folder = fresh_test_folder("cifar10");
   for (int batch = 1; batch <= 5; ++batch) {
     const auto label = static_cast<std::uint8_t>(batch);
     write_plain(folder, fmt::format("data_batch_{}.bin", batch), cifar10_bytes({label, 0}));

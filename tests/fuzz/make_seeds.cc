@@ -3,7 +3,6 @@
 // it again changes nothing:
 //   bazel run //tests/fuzz:make_seeds -- "$PWD/tests/fuzz_corpus"
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -27,24 +26,7 @@ namespace fs = std::filesystem;
 
 std::string as_string(const Bytes& bytes) { return {bytes.begin(), bytes.end()}; }
 
-// One gzip member holding `bytes` (header time 0, so the output is stable).
-std::string gzip(const Bytes& bytes) {
-  z_stream stream{};
-  if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw tg::Error("make_seeds: deflateInit2 failed");
-  }
-  std::string out(deflateBound(&stream, bytes.size()), '\0');
-  stream.next_in = const_cast<Bytef*>(bytes.data());
-  stream.avail_in = static_cast<uInt>(bytes.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int status = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (status != Z_STREAM_END) throw tg::Error("make_seeds: deflate did not finish");
-  return out;
-}
+std::string gzip(const Bytes& bytes) { return as_string(tg::testing::gzip_bytes(bytes)); }
 
 // A .npy file of format version 2.0: npy_bytes writes 1.0, whose header
 // length is a u16; 2.0 has a u32 there.
