@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "data/read_file.h"
+#include "io/read_file.h"
 #include "graph/checks.h"
-#include "graph/file_error.h"
+#include "io/file_error.h"
 
 namespace tg {
 namespace {

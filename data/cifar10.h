@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "data/dataset.h"
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 
 namespace tg {
 

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "data/read_file.h"
-#include "graph/file_error.h"
+#include "io/read_file.h"
+#include "io/file_error.h"
 
 namespace tg {
 namespace {

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "data/dataset.h"
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 #include "graph/labels.h"
 #include "graph/tensor.h"
 

@@ -8,8 +8,8 @@
 #include <numeric>
 
 #include "graph/errors.h"
-#include "solver/npy.h"
-#include "solver/run_files.h"
+#include "io/npy.h"
+#include "report/run_files.h"
 
 namespace tg {
 namespace {

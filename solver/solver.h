@@ -20,9 +20,9 @@
 #include "models/module.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
-#include "solver/checkpoint.h"
-#include "solver/history.h"
-#include "solver/json_writer.h"
+#include "io/checkpoint.h"
+#include "report/history.h"
+#include "report/json_writer.h"
 
 namespace tg {
 

@@ -11,7 +11,7 @@
 
 #include <cstring>
 
-#include "graph/file_error.h"
+#include "io/file_error.h"
 #include "solver/solver.h"
 
 namespace tg {

@@ -1,5 +1,5 @@
 // write_file_atomically and read_file.
-#include "solver/atomic_file.h"
+#include "io/atomic_file.h"
 
 #include <doctest/doctest.h>
 

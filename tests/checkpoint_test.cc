@@ -1,6 +1,6 @@
 // The checkpoint format and .npy export: round trips, and every kind of
 // damage turned into a FileError that names the file.
-#include "solver/checkpoint.h"
+#include "io/checkpoint.h"
 
 #include <doctest/doctest.h>
 #include <zlib.h>
@@ -11,7 +11,7 @@
 
 #include "graph/errors.h"
 #include "graph/rng.h"
-#include "solver/npy.h"
+#include "io/npy.h"
 #include "tests/test_folder.h"
 
 using namespace tg;

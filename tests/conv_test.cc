@@ -8,7 +8,7 @@
 #include "graph/gradcheck.h"
 #include "graph/rng.h"
 #include "ops/conv2d.h"
-#include "ops/conv2d_naive.h"
+#include "ops/reference/conv2d_naive.h"
 #include "tests/check_grads.h"
 
 using namespace tg;

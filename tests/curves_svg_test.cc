@@ -1,5 +1,5 @@
 // Plot axes, curve smoothing and downsampling, and the SVG of loss curves.
-#include "solver/curves_svg.h"
+#include "report/curves_svg.h"
 
 #include <doctest/doctest.h>
 
@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "graph/rng.h"
-#include "solver/atomic_file.h"
-#include "solver/curve_points.h"
-#include "solver/plot_axis.h"
+#include "io/atomic_file.h"
+#include "report/curve_points.h"
+#include "report/plot_axis.h"
 #include "tests/synthetic_history.h"
 
 using namespace tg;

@@ -12,7 +12,7 @@
 
 #include "data/cifar10.h"
 #include "data/idx.h"
-#include "data/read_file.h"
+#include "io/read_file.h"
 #include "graph/errors.h"
 #include "tests/data_bytes.h"
 #include "tests/test_folder.h"

@@ -10,7 +10,7 @@
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 #include "graph/errors.h"
 #include "graph/rng.h"
 #include "tests/data_bytes.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 #include "tests/fuzz/fuzz_one_input.h"
 
 using namespace tg::fuzz;

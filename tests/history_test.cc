@@ -1,6 +1,6 @@
 // The training history's files: history.csv, epochs.csv, history.json and
 // the run folder that holds them with curves.svg.
-#include "solver/history.h"
+#include "report/history.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "graph/errors.h"
-#include "solver/atomic_file.h"
-#include "solver/history_csv.h"
-#include "solver/history_json.h"
-#include "solver/json_check.h"
-#include "solver/run_files.h"
+#include "io/atomic_file.h"
+#include "report/history_csv.h"
+#include "report/history_json.h"
+#include "report/json_check.h"
+#include "report/run_files.h"
 #include "tests/synthetic_history.h"
 #include "tests/test_folder.h"
 

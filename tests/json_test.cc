@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "graph/errors.h"
-#include "solver/json_check.h"
-#include "solver/json_writer.h"
-#include "solver/utf8.h"
+#include "report/json_check.h"
+#include "report/json_writer.h"
+#include "report/utf8.h"
 
 using namespace tg;
 

@@ -8,7 +8,7 @@
 #include "graph/rng.h"
 #include "ops/avg_pool2d.h"
 #include "ops/max_pool2d.h"
-#include "ops/max_pool2d_naive.h"
+#include "ops/reference/max_pool2d_naive.h"
 #include "tests/check_grads.h"
 
 using namespace tg;

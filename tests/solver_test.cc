@@ -12,8 +12,8 @@
 #include "graph/rng.h"
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
-#include "solver/checkpoint.h"
-#include "solver/history_csv.h"
+#include "io/checkpoint.h"
+#include "report/history_csv.h"
 #include "tests/test_folder.h"
 
 using namespace tg;

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "graph/rng.h"
-#include "solver/history.h"
+#include "report/history.h"
 
 namespace tg::testing {
 

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "graph/errors.h"
-#include "solver/atomic_file.h"
-#include "solver/curves_svg.h"
-#include "solver/run_files.h"
+#include "io/atomic_file.h"
+#include "report/curves_svg.h"
+#include "report/run_files.h"
 #include "tools/user_path.h"
 
 namespace {

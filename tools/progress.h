@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "solver/history.h"
+#include "report/history.h"
 #include "solver/solver.h"
 
 namespace tg {

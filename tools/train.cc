@@ -24,7 +24,7 @@
 #include "graph/memory.h"
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
-#include "solver/run_files.h"
+#include "report/run_files.h"
 #include "solver/solver.h"
 #include "tools/progress.h"
 #include "tools/user_path.h"

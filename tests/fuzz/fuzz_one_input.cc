@@ -11,10 +11,10 @@
 
 #include "data/cifar10.h"
 #include "data/idx.h"
-#include "data/read_file.h"
+#include "io/read_file.h"
 #include "graph/errors.h"
-#include "solver/checkpoint.h"
-#include "solver/npy.h"
+#include "io/checkpoint.h"
+#include "io/npy.h"
 
 namespace tg::fuzz {
 namespace {

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string_view>
 
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 
 namespace tg::fuzz {
 

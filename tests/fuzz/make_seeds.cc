@@ -14,9 +14,9 @@
 #include "graph/errors.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
-#include "solver/atomic_file.h"
-#include "solver/checkpoint.h"
-#include "solver/npy.h"
+#include "io/atomic_file.h"
+#include "io/checkpoint.h"
+#include "io/npy.h"
 #include "tests/data_bytes.h"
 
 namespace {

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "solver/json_writer.h"
+#include "report/json_writer.h"
 
 namespace tg::bench {
 

@@ -1,4 +1,4 @@
-#include "ops/max_pool2d_naive.h"
+#include "ops/reference/max_pool2d_naive.h"
 
 #include "graph/checks.h"
 

@@ -1,4 +1,4 @@
-#include "ops/conv2d_naive.h"
+#include "ops/reference/conv2d_naive.h"
 
 #include "graph/checks.h"
 

@@ -1,4 +1,4 @@
-#include "data/read_file.h"
+#include "io/read_file.h"
 
 #include <zlib.h>
 
@@ -10,7 +10,7 @@
 #include <memory>
 #include <utility>
 
-#include "graph/file_error.h"
+#include "io/file_error.h"
 
 namespace tg {
 namespace {

@@ -1,4 +1,4 @@
-#include "solver/atomic_file.h"
+#include "io/atomic_file.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

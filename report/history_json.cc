@@ -1,4 +1,4 @@
-#include "solver/history_json.h"
+#include "report/history_json.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <iterator>
 
 #include "graph/errors.h"
-#include "solver/json_check.h"
+#include "report/json_check.h"
 
 namespace tg {
 namespace {

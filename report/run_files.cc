@@ -1,11 +1,11 @@
-#include "solver/run_files.h"
+#include "report/run_files.h"
 
 #include <filesystem>
 
-#include "solver/atomic_file.h"
-#include "solver/curves_svg.h"
-#include "solver/history_csv.h"
-#include "solver/history_json.h"
+#include "io/atomic_file.h"
+#include "report/curves_svg.h"
+#include "report/history_csv.h"
+#include "report/history_json.h"
 
 namespace tg {
 

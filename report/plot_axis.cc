@@ -1,4 +1,4 @@
-#include "solver/plot_axis.h"
+#include "report/plot_axis.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "solver/array_bytes.h"
+#include "io/array_bytes.h"
 
 #include <fmt/format.h>
 

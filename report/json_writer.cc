@@ -1,4 +1,4 @@
-#include "solver/json_writer.h"
+#include "report/json_writer.h"
 
 #include <fmt/format.h>
 
@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "graph/errors.h"
-#include "solver/json_check.h"
-#include "solver/utf8.h"
+#include "report/json_check.h"
+#include "report/utf8.h"
 
 namespace tg {
 

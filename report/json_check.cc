@@ -1,4 +1,4 @@
-#include "solver/json_check.h"
+#include "report/json_check.h"
 
 namespace tg {
 namespace {

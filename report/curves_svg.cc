@@ -1,4 +1,4 @@
-#include "solver/curves_svg.h"
+#include "report/curves_svg.h"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,9 @@
 #include <cmath>
 #include <iterator>
 
-#include "solver/curve_points.h"
-#include "solver/plot_axis.h"
-#include "solver/utf8.h"
+#include "report/curve_points.h"
+#include "report/plot_axis.h"
+#include "report/utf8.h"
 
 namespace tg {
 namespace {

@@ -1,4 +1,4 @@
-#include "solver/utf8.h"
+#include "report/utf8.h"
 
 namespace tg {
 namespace {

@@ -1,14 +1,14 @@
-#include "solver/npy.h"
+#include "io/npy.h"
 
 #include <fmt/format.h>
 
 #include <cstring>
 #include <optional>
 
-#include "graph/byte_reader.h"
-#include "graph/file_error.h"
-#include "solver/array_bytes.h"
-#include "solver/atomic_file.h"
+#include "io/byte_reader.h"
+#include "io/file_error.h"
+#include "io/array_bytes.h"
+#include "io/atomic_file.h"
 
 namespace tg {
 namespace {

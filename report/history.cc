@@ -1,4 +1,4 @@
-#include "solver/history.h"
+#include "report/history.h"
 
 #include <cmath>
 

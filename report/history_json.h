@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "solver/history.h"
-#include "solver/json_writer.h"
+#include "report/history.h"
+#include "report/json_writer.h"
 
 namespace tg {
 

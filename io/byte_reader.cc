@@ -1,8 +1,8 @@
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 
 #include <cstring>
 
-#include "graph/file_error.h"
+#include "io/file_error.h"
 
 namespace tg {
 

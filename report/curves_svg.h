@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "solver/history.h"
+#include "report/history.h"
 
 namespace tg {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 
 namespace tg {
 

@@ -1,4 +1,4 @@
-#include "solver/curve_points.h"
+#include "report/curve_points.h"
 
 #include <algorithm>
 #include <cmath>

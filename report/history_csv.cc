@@ -1,4 +1,4 @@
-#include "solver/history_csv.h"
+#include "report/history_csv.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "graph/errors.h"
-#include "solver/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace tg {
 namespace {

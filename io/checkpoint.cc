@@ -1,4 +1,4 @@
-#include "solver/checkpoint.h"
+#include "io/checkpoint.h"
 
 #include <zlib.h>
 
@@ -6,11 +6,11 @@
 #include <limits>
 #include <optional>
 
-#include "graph/byte_reader.h"
+#include "io/byte_reader.h"
 #include "graph/errors.h"
-#include "graph/file_error.h"
-#include "solver/array_bytes.h"
-#include "solver/atomic_file.h"
+#include "io/file_error.h"
+#include "io/array_bytes.h"
+#include "io/atomic_file.h"
 
 namespace tg {
 namespace {
