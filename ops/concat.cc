@@ -93,4 +93,22 @@ std::vector<Tensor> concat_backward(const Tensor& dout, const std::vector<Shape>
   return grads;
 }
 
+Var concat(const std::vector<Var>& inputs, int axis) {
+  if (inputs.empty()) fail("concat", "needs at least one input, got none");
+  Op op("concat", inputs);
+  std::vector<Tensor> values;
+  std::vector<Shape> shapes;
+  for (int i = 0; i < op.num_inputs(); ++i) {
+    values.push_back(op.input(i));
+    shapes.push_back(op.input(i).shape());
+  }
+  return op.finish(concat_forward(values, axis),
+                   [shapes = std::move(shapes), axis](const Tensor& dout, InputGrads& grads) {
+                     std::vector<Tensor> parts = concat_backward(dout, shapes, axis);
+                     for (std::size_t i = 0; i < parts.size(); ++i) {
+                       grads.add(static_cast<int>(i), std::move(parts[i]));
+                     }
+                   });
+}
+
 }  // namespace tg

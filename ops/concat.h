@@ -15,4 +15,7 @@ Tensor concat_forward(const std::vector<Tensor>& inputs, int axis = 0);
 std::vector<Tensor> concat_backward(const Tensor& dout, const std::vector<Shape>& input_shapes,
                                     int axis = 0);
 
+// Tape op: concat({a, b, c}, 1).
+Var concat(const std::vector<Var>& inputs, int axis = 0);
+
 }  // namespace tg

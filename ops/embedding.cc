@@ -11,7 +11,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "embedding";
+constexpr char kOp[] = "embedding";
 
 // "(1,0)": the position of flat element `flat` in `shape`.
 std::string position(const Shape& shape, std::int64_t flat) {

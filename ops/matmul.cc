@@ -8,7 +8,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "matmul";
+constexpr char kOp[] = "matmul";
 
 // The product as `batch` products of (m,k) @ (k,n); b_step 0 when b is shared.
 struct Dims {

@@ -71,7 +71,7 @@ std::vector<int> inverse(const std::vector<int>& axes) {
   return inv;
 }
 
-Var record(std::string_view name, const Var& x, const std::vector<int>& axes) {
+Var record(OpName name, const Var& x, const std::vector<int>& axes) {
   Op op(name, {x});
   check_axes(name, op.input(0), axes);
   return op.finish(permuted(op.input(0), axes),

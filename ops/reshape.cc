@@ -9,7 +9,7 @@
 namespace tg {
 namespace {
 
-Var record(std::string_view name, const Var& x, const Shape& shape) {
+Var record(OpName name, const Var& x, const Shape& shape) {
   Op op(name, {x});
   const Shape x_shape = op.input(0).shape();
   return op.finish(op.input(0).reshape(shape), [x_shape](const Tensor& dout, InputGrads& grads) {

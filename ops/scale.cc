@@ -14,7 +14,7 @@ Tensor scaled(std::string_view op, const Tensor& x, double factor) {
   return map_elements(x, [factor](auto v) { return static_cast<decltype(v)>(factor) * v; });
 }
 
-Var record(std::string_view name, const Var& x, double factor) {
+Var record(OpName name, const Var& x, double factor) {
   Op op(name, {x});
   return op.finish(scaled(name, op.input(0), factor),
                    [factor](const Tensor& dout, InputGrads& grads) {

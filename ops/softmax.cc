@@ -96,7 +96,7 @@ Tensor backward(std::string_view op, const Tensor& dout, const Tensor& out, int 
   return dx;
 }
 
-Var record(std::string_view name, const Var& x, int axis, bool log) {
+Var record(OpName name, const Var& x, int axis, bool log) {
   Op op(name, {x});
   Tensor out = forward(name, op.input(0), axis, log);
   return op.finish(out, [out, axis, log](const Tensor& dout, InputGrads& grads) {

@@ -52,4 +52,20 @@ std::vector<Tensor> stack_backward(const Tensor& dout, std::size_t count, const 
   return grads;
 }
 
+Var stack(const std::vector<Var>& inputs, int axis) {
+  if (inputs.empty()) fail("stack", "needs at least one input, got none");
+  Op op("stack", inputs);
+  std::vector<Tensor> values;
+  for (int i = 0; i < op.num_inputs(); ++i) values.push_back(op.input(i));
+  const Shape shape = values[0].shape();
+  const std::size_t count = values.size();
+  return op.finish(stack_forward(values, axis),
+                   [shape, count, axis](const Tensor& dout, InputGrads& grads) {
+                     std::vector<Tensor> parts = stack_backward(dout, count, shape, axis);
+                     for (std::size_t i = 0; i < parts.size(); ++i) {
+                       grads.add(static_cast<int>(i), std::move(parts[i]));
+                     }
+                   });
+}
+
 }  // namespace tg

@@ -16,4 +16,7 @@ Tensor stack_forward(const std::vector<Tensor>& inputs, int axis = 0);
 std::vector<Tensor> stack_backward(const Tensor& dout, std::size_t count, const Shape& input_shape,
                                    int axis = 0);
 
+// Tape op: stack({h1, h2, h3}, 1).
+Var stack(const std::vector<Var>& inputs, int axis = 0);
+
 }  // namespace tg

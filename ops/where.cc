@@ -9,7 +9,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "where";
+constexpr char kOp[] = "where";
 
 void check_mask(const Tensor& mask) {
   check_min_rank(kOp, "mask", mask, 0);

@@ -192,3 +192,47 @@ TEST_CASE("concat and stack kernels: values and the split of the gradient") {
   CHECK(grads[0].to_vector() == a.to_vector());
   CHECK(grads[1].shape() == Shape{2, 2});
 }
+
+TEST_CASE("concat and stack: gradients for one to six inputs, along any axis") {
+  Rng rng(5);
+  struct Case {
+    std::vector<Shape> inputs;
+    int axis;
+  };
+  for (const Case& c : {Case{{{2, 3}}, 0}, Case{{{2, 3}, {2, 1}, {2, 4}}, 1},
+                        Case{{{1, 2, 3}, {2, 2, 3}, {1, 2, 3}, {3, 2, 3}, {1, 2, 3}, {1, 2, 3}}, 0},
+                        Case{{{2, 1, 2}, {2, 3, 2}}, -2}, Case{{{1}, {3}}, 0}}) {
+    CAPTURE(c.inputs.size());
+    CAPTURE(c.axis);
+    std::vector<Tensor> inputs;
+    for (const Shape& shape : c.inputs) inputs.push_back(randn(shape, rng));
+    const GradientCheck check =
+        check_gradients([&](const std::vector<Var>& in) { return concat(in, c.axis); }, inputs);
+    CHECK(check.errors.size() == inputs.size());
+    CHECK(check.max_error() < 1e-7);
+  }
+  for (int count : {1, 2, 5}) {
+    for (int axis : {0, 1, 2, -1}) {
+      CAPTURE(count);
+      CAPTURE(axis);
+      std::vector<Tensor> inputs;
+      for (int k = 0; k < count; ++k) inputs.push_back(randn({2, 3}, rng));
+      const GradientCheck check =
+          check_gradients([&](const std::vector<Var>& in) { return stack(in, axis); }, inputs);
+      CHECK(check.errors.size() == inputs.size());
+      CHECK(check.max_error() < 1e-7);
+    }
+  }
+}
+
+TEST_CASE("concat of one Var several times accumulates its gradient") {
+  Tape tape;
+  const Var x = tape.variable(iota({2}));
+  const Var joined = concat({x, x, x}, 0);
+  CHECK(joined.value().to_vector() == std::vector<double>{0, 1, 0, 1, 0, 1});
+  tape.backward(joined, Tensor::from_values({6}, {1, 2, 3, 4, 5, 6}, DType::f64));
+  CHECK(x.grad().to_vector() == std::vector<double>{1 + 3 + 5, 2 + 4 + 6});
+  const Var stacked = stack({tape.constant(iota({2})), tape.constant(iota({2}))}, 1);
+  CHECK(stacked.value().to_vector() == std::vector<double>{0, 0, 1, 1});
+  CHECK_THROWS_WITH_AS(concat({}, 0), "concat: needs at least one input, got none", ArgumentError);
+}
