@@ -12,6 +12,7 @@ packages=(
   doctest-dev            # doctest 2.4: the test framework
   zlib1g-dev             # reading .gz IDX files
   libcli11-dev           # CLI11: command-line parsing in tools/
+  nlohmann-json3-dev     # JSON: history.json, benchmark records
   dataset-fashion-mnist  # the default data set of tools/train
 )
 
