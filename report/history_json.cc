@@ -58,15 +58,16 @@ std::string render_history_json(const History& history, const Json& config, cons
                      json_text(best ? Json(best->val_acc) : Json()),
                      json_text(best ? Json(best->epoch) : Json()));
   out += "  \"epochs\": " + array_by_line(history.epochs, [](const EpochRecord& r) {
-    return Json{{"epoch", r.epoch},
-                {"train_acc", r.train_acc},
-                {"val_acc", r.val_acc},
-                {"lr", r.lr},
-                {"seconds", r.seconds}};
-  });
-  out += ",\n  \"iterations\": " + array_by_line(history.iterations, [](const IterationRecord& r) {
-    return Json{{"iteration", r.iteration}, {"epoch", r.epoch}, {"loss", r.loss}, {"lr", r.lr}};
-  });
+           return Json{{"epoch", r.epoch},
+                       {"train_acc", r.train_acc},
+                       {"val_acc", r.val_acc},
+                       {"lr", r.lr},
+                       {"seconds", r.seconds}};
+         });
+  out +=
+      ",\n  \"iterations\": " + array_by_line(history.iterations, [](const IterationRecord& r) {
+        return Json{{"iteration", r.iteration}, {"epoch", r.epoch}, {"loss", r.loss}, {"lr", r.lr}};
+      });
   return out + "\n}\n";
 }
 

@@ -59,7 +59,6 @@ double quantile(std::vector<double> values, double q) {
   return *at;
 }
 
-
 // The finest nice axis whose tick labels fit along `length` px without
 // touching (horizontal) or crowding (vertical).
 PlotAxis fitting_axis(AxisRequest request, double length, bool horizontal) {

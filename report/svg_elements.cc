@@ -18,7 +18,6 @@ std::string valid_utf8(std::string_view text) {
   return Json::parse(json_text(Json(std::string(text)))).get<std::string>();
 }
 
-
 std::string stroke_attributes(const LineStyle& style) {
   std::string out =
       fmt::format(R"(fill="none" stroke="{}" stroke-width="{}")", style.colour, style.width);
@@ -209,7 +208,6 @@ void begin_clipped(std::string& out, const Box& box, std::string_view id) {
                  id);
 }
 
-
 // ---- legend ----------------------------------------------------------------
 
 namespace {
@@ -258,6 +256,5 @@ void draw_legend_row(std::string& out, const std::vector<LegendEntry>& row, doub
     x += kEntryGap + entry_width(entry);
   }
 }
-
 
 }  // namespace tg::svg

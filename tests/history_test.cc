@@ -224,7 +224,8 @@ TEST_CASE("history.json: every double reads back exactly") {
     const IterationRecord& r = history.iterations[i];
     const Json& back = json["iterations"][i];
     CHECK(back["iteration"] == r.iteration);
-    for (const auto& [name, value] : {std::pair{"epoch", r.epoch}, {"loss", r.loss}, {"lr", r.lr}}) {
+    for (const auto& [name, value] :
+         {std::pair{"epoch", r.epoch}, {"loss", r.loss}, {"lr", r.lr}}) {
       CAPTURE(name);
       if (std::isfinite(value)) {
         CHECK(identical(back[name].get<double>(), value));

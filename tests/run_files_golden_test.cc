@@ -26,19 +26,19 @@ TEST_CASE("Run files of a fixed history are what they were before nlohmann-json"
   History history = testing::synthetic_history(60, 5);
   history.iterations[7].loss = std::numeric_limits<double>::quiet_NaN();
   history.iterations[8].loss = std::numeric_limits<double>::infinity();
-  const Json config = {{"model", "ThreeLayerConvNet"},
-                       {"learning_rate", 1e-3},
-                       {"lr_decay", 0.8},
-                       {"batch_size", 64},
-                       {"batchnorm", true},
-                       {"seed", std::int64_t{0}},
-                       {"title", "caf\xC3\xA9 \"quoted\"\tand\\ \x01"},
-                       {"bad_utf8", "x\xFFy"},
-                       {"model_options",
-                        {{"filters", 32}, {"hidden_dims", std::vector<std::int64_t>{256, 128}}}},
-                       {"tiny", 5e-324},
-                       {"whole", 2.0},
-                       {"neg_zero", -0.0}};
+  const Json config = {
+      {"model", "ThreeLayerConvNet"},
+      {"learning_rate", 1e-3},
+      {"lr_decay", 0.8},
+      {"batch_size", 64},
+      {"batchnorm", true},
+      {"seed", std::int64_t{0}},
+      {"title", "caf\xC3\xA9 \"quoted\"\tand\\ \x01"},
+      {"bad_utf8", "x\xFFy"},
+      {"model_options", {{"filters", 32}, {"hidden_dims", std::vector<std::int64_t>{256, 128}}}},
+      {"tiny", 5e-324},
+      {"whole", 2.0},
+      {"neg_zero", -0.0}};
   RunFilesOptions options;
   options.title = "ThreeLayerConvNet on Fashion-MNIST";
   options.summary = {{"test_acc", 0.9131},
