@@ -65,7 +65,9 @@ class LayeringTest(unittest.TestCase):
 class ChecksTest(unittest.TestCase):
     """The checks themselves, on made-up graphs: they can fail."""
 
-    layers = Layers([["graph"], ["ops", "io"], ["tools"]], ["tests"], ["graph", "ops", "io", "tools"])
+    layers = Layers(
+        [["graph"], ["io", "ops"], ["tools"]], ["tests"], ["graph", "io", "ops", "tools"]
+    )
 
     @staticmethod
     def graph(edges):
@@ -89,7 +91,7 @@ class ChecksTest(unittest.TestCase):
         graph = self.graph([("//ops:ops", "//io:io")])
         [problem] = architecture.layer_violations(graph, self.layers)
         self.assertIn("//ops:ops -> //io:io", problem)
-        self.assertIn("same layer", problem)
+        self.assertIn("in the same layer", problem)
 
     def test_a_subpackage_may_depend_on_its_folder(self):
         graph = self.graph([("//ops/reference:reference", "//ops:ops")])

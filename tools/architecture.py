@@ -137,7 +137,7 @@ def reachable(edges, start):
 
 
 def without_implied(edges):
-    """The edges no longer path implies (tools -> graph when tools -> ops -> graph)."""
+    """The edges that no longer path implies (tools -> graph, when tools -> ops -> graph)."""
     return {
         node: {
             dep
@@ -185,12 +185,13 @@ def layer_violations(graph, layers):
                 f"{rule} -> {dep}: {shown(source)}/ depends on {target}/, and only tests may"
             )
         elif source in layers.layer and target in layers.layer:
-            if layers.layer[target] >= layers.layer[source]:
-                where = "the same layer as" if layers.layer[target] == layers.layer[source] else "above"
+            low, high = layers.layer[target], layers.layer[source]
+            if low >= high:
+                where = "in the same layer as" if low == high else "above"
                 problems.append(
-                    f"{rule} -> {dep}: {shown(source)}/ (layer {layers.layer[source]}) depends on "
-                    f"{shown(target)}/ (layer {layers.layer[target]}), which is {where} it; a "
-                    f"folder depends only on folders in lower layers (layers.bzl)"
+                    f"{rule} -> {dep}: {shown(source)}/ (layer {high}) depends on "
+                    f"{shown(target)}/ (layer {low}), which is {where} it; a folder depends "
+                    f"only on folders in lower layers (layers.bzl)"
                 )
     return problems
 
@@ -209,18 +210,16 @@ def render_section(graph, layers):
     packages = sorted(edges, key=lambda p: (-layers.layer.get(folder_of(p), -1), p))
     lines = [BEGIN_MARKER, ""]
 
-    lines.append("Layers, bottom first (`layers.bzl`):")
+    outside = ", ".join(f"`{f}/`" for f in layers.test_folders)
+    lines.append(f"The layers of `layers.bzl`, bottom first ({outside} outside the order):")
     lines.append("")
-    for i, row in enumerate(layers.layers):
-        lines.append(f"{i}. " + ", ".join(f"`{shown(f)}`" for f in row))
+    rows = [", ".join(f if f else "//:tapegrad" for f in row) for row in layers.layers]
+    lines.append("    " + " < ".join(rows))
     lines.append("")
-    lines.append("Outside the order: " + ", ".join(f"`{f}`" for f in layers.test_folders) + ".")
-    lines.append("")
-
     lines.append(
         "The packages; an arrow means \"depends on\". The picture leaves out an arrow that a "
-        "longer path implies (tools → graph, since tools → ops → graph); the table below "
-        "lists every direct dependency, as the BUILD files state it."
+        "longer path implies; the table lists every direct dependency, as the BUILD files "
+        "state it."
     )
     lines.append("")
     lines.append("```mermaid")
@@ -289,9 +288,9 @@ def unlisted_packages(layers):
     for package in packages:
         folder = folder_of(package)
         if not layers.is_placed(folder):
-            problems.append(f"package {shown(package)}: folder {folder}/ is in no layer of layers.bzl")
+            problems.append(f"package {package}: its folder {folder}/ is in no layer of layers.bzl")
         elif folder not in layers.test_folders and package not in layers.packages:
-            problems.append(f"package {shown(package)} is missing from PACKAGES in layers.bzl")
+            problems.append(f"package {package} is missing from PACKAGES in layers.bzl")
     return problems
 
 
@@ -303,7 +302,8 @@ def main():
     if problems:
         sys.exit("architecture: " + "\n  ".join(["layers.bzl is out of date:", *problems]))
     bazel("build", GRAPH_TARGET)
-    graph_file = Path(bazel("info", "bazel-bin").strip()) / package_of(GRAPH_TARGET) / "dependency_graph"
+    package, name = GRAPH_TARGET[2:].split(":")
+    graph_file = Path(bazel("info", "bazel-bin").strip()) / package / name
     graph = Graph.parse_xml(graph_file.read_text())
     doc_path = root / "docs" / "architecture.md"
     doc = doc_path.read_text()
