@@ -262,28 +262,27 @@ std::vector<double> Solver::val_acc_history() const {
   return out;
 }
 
-JsonObject Solver::config() const {
-  JsonObject c;
-  c.set("model", model_.name())
-      .set("update_rule", options_.update_rule)
-      .set("learning_rate", initial_lr_)
-      .set("lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine")
-      .set("lr_decay", options_.lr_decay)
-      .set("batch_size", options_.batch_size)
-      .set("num_epochs", options_.num_epochs)
-      .set("reg", model_.reg())
-      .set("num_train", data_.X_train.dim(0))
-      .set("num_val", data_.X_val.dim(0))
-      .set("seed", static_cast<std::int64_t>(options_.seed));
-  for (const auto& [key, json] : options_.extra_config.fields()) c.set_rendered(key, json);
+Json Solver::config() const {
+  Json c = {{"model", model_.name()},
+            {"update_rule", options_.update_rule},
+            {"learning_rate", initial_lr_},
+            {"lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine"},
+            {"lr_decay", options_.lr_decay},
+            {"batch_size", options_.batch_size},
+            {"num_epochs", options_.num_epochs},
+            {"reg", model_.reg()},
+            {"num_train", data_.X_train.dim(0)},
+            {"num_val", data_.X_val.dim(0)},
+            {"seed", static_cast<std::int64_t>(options_.seed)}};
+  c.update(options_.extra_config);
   return c;
 }
 
-void Solver::write_run_files(const JsonObject& summary) const {
+void Solver::write_run_files(const Json& summary) const {
   RunFilesOptions files;
   files.title = options_.title;
-  files.summary.set("iterations_done", iteration_).set("epochs_done", epoch_);
-  for (const auto& [key, json] : summary.fields()) files.summary.set_rendered(key, json);
+  files.summary = {{"iterations_done", iteration_}, {"epochs_done", epoch_}};
+  files.summary.update(summary);
   tg::write_run_files(options_.checkpoint_dir, history_, config(), files);
 }
 

@@ -22,7 +22,7 @@
 #include "optim/schedule.h"
 #include "io/checkpoint.h"
 #include "report/history.h"
-#include "report/json_writer.h"
+#include "report/json.h"
 
 namespace tg {
 
@@ -70,7 +70,7 @@ struct SolverOptions {
   std::int64_t checkpoint_every = 0;
   std::uint64_t seed = 0;  // minibatch sampling and accuracy samples
   // Recorded in history.json next to the options (data set, model options...).
-  JsonObject extra_config;
+  Json extra_config = Json::object();
   std::string title;  // of curves.svg
   std::function<void(const StepInfo&)> on_step;
   std::function<void(const EpochRecord&, bool is_best)> on_epoch;
@@ -117,9 +117,9 @@ class Solver {
 
   // Rewrites the run folder's files (train() does after every epoch), with
   // more summary fields for history.json, e.g. the test accuracy.
-  void write_run_files(const JsonObject& summary = {}) const;
+  void write_run_files(const Json& summary = Json::object()) const;
   // The run's configuration as history.json records it.
-  JsonObject config() const;
+  Json config() const;
 
  private:
   void step();

@@ -200,7 +200,7 @@ TEST_CASE("A run folder gets the curves, the checkpoint and .npy parameters") {
   FullyConnectedNet net(small_fc());
   SolverOptions s = quiet(2);
   s.checkpoint_dir = folder;  // created by train()
-  s.extra_config.set("data", "quadrants");
+  s.extra_config["data"] = "quadrants";
   Solver solver(net, data, s);
   solver.train();
   for (const char* file : {"history.csv", "epochs.csv", "history.json", "curves.svg",
