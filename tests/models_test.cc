@@ -204,6 +204,19 @@ TEST_CASE("Parameters, buffers and names") {
                                           "beta2", "W3", "b3"});
   CHECK(net.buffers().size() == 4);
   CHECK(net.buffers()[0].name == "bn1.running_mean");
+  // Running statistics start at mean 0, variance 1 (ops/spatial_batchnorm.h).
+  ThreeLayerConvNetOptions c;
+  c.input_dim = {1, 4, 4};
+  c.filter_size = 3;
+  c.spatial_batchnorm = true;
+  ThreeLayerConvNet cnn(c);
+  for (const Module* m : {static_cast<const Module*>(&net), static_cast<const Module*>(&cnn)}) {
+    for (const NamedTensor& b : m->buffers()) {
+      CAPTURE(b.name);
+      const bool is_var = b.name.find("running_var") != std::string::npos;
+      for (double v : b.tensor->to_vector()) CHECK(v == (is_var ? 1.0 : 0.0));
+    }
+  }
   CHECK(net.parameter("W2").value().shape() == Shape{4, 5});
   CHECK_THROWS_WITH_AS(net.parameter("W9"), "FullyConnectedNet: no parameter named 'W9'",
                        ArgumentError);
