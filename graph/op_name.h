@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tg {
 
@@ -27,8 +28,11 @@ class OpName {
   template <std::size_t N>
   constexpr OpName(const char (&literal)[N])  // NOLINT(google-explicit-constructor)
       : name_(literal, N - 1) {}
-  // Interned: the pool keeps a copy for the life of the process.
-  OpName(const std::string& name);  // NOLINT(google-explicit-constructor)
+  // Interned: the pool keeps a copy for the life of the process. (A template
+  // so that a `const char*` does not silently convert to a std::string.)
+  template <class String, std::enable_if_t<std::is_same_v<String, std::string>, int> = 0>
+  OpName(const String& name)  // NOLINT(google-explicit-constructor)
+      : OpName(intern(name)) {}
   static OpName intern(std::string_view name);
 
   std::string_view view() const { return name_; }
