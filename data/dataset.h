@@ -28,4 +28,7 @@ struct TrainAndTest {
 // checked where they are read from a file, and by the losses.)
 void check_dataset(std::string_view op, const Dataset& dataset);
 
+// A copy of the examples begin, ..., end - 1; needs 0 <= begin < end <= size.
+Dataset slice_dataset(const Dataset& dataset, std::int64_t begin, std::int64_t end);
+
 }  // namespace tg

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <vector>
 
-#include "data/batch.h"
 #include "graph/checks.h"
 #include "graph/parallel.h"
 
@@ -85,9 +84,9 @@ void normalize(Dataset& dataset, const Tensor& mean_image, float scale) {
 DataSplits preprocess(const TrainAndTest& data, const PreprocessOptions& options) {
   check_options(data, options);
   const std::int64_t training_end = options.num_training;
-  DataSplits splits{slice(data.train, 0, training_end),
-                    slice(data.train, training_end, training_end + options.num_validation),
-                    slice(data.test, 0, options.num_test), Tensor()};
+  DataSplits splits{slice_dataset(data.train, 0, training_end),
+                    slice_dataset(data.train, training_end, training_end + options.num_validation),
+                    slice_dataset(data.test, 0, options.num_test), Tensor()};
   const Shape& shape = data.train.images.shape();
   splits.mean_image = options.subtract_mean ? mean_image_of(splits.train)
                                             : Tensor::zeros({shape[1], shape[2], shape[3]});

@@ -2,7 +2,7 @@
 //   x (N, C, H, W), w (F, C, HH, WW), b (F) -> out (N, F, OH, OW),
 //   OH = 1 + (H + 2 pad - HH) / stride, OW likewise; zero padding.
 // conv2d_forward/backward are the fast path (im2col + GEMM, threaded over
-// the batch); conv2d_naive.h has the direct-loop reference they are tested
+// the batch); ops/reference/conv2d_naive.h has the direct-loop reference they are tested
 // against.
 #pragma once
 

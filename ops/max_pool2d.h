@@ -1,7 +1,7 @@
 // Max pooling (the seed's max_pool_forward / max_pool_backward). The fast
 // path records the argmax of every window in forward, so backward is one
-// scatter; overlapping windows are supported. max_pool2d_naive.h holds the
-// direct-loop reference.
+// scatter; overlapping windows are supported. ops/reference/max_pool2d_naive.h
+// holds the direct-loop reference.
 #pragma once
 
 #include <cstdint>

@@ -9,15 +9,10 @@
 
 namespace tg {
 
-void write_run_files(const std::string& folder, const History& history, const JsonObject& config,
+void write_run_files(const std::string& folder, const History& history, const Json& config,
                      const RunFilesOptions& options) {
-  write_run_files(folder, history, config.str(), options);
-}
-
-void write_run_files(const std::string& folder, const History& history,
-                     std::string_view config_json, const RunFilesOptions& options) {
   // Everything is rendered (and checked) before the first file is touched.
-  const std::string history_json = render_history_json(history, config_json, options.summary);
+  const std::string history_json = render_history_json(history, config, options.summary);
   const std::string label = folder_name(folder);
   const std::string svg =
       render_curves_svg(history, label, options.title.empty() ? label : options.title);

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "report/history.h"
-#include "report/json_writer.h"
+#include "report/json.h"
 
 namespace tg {
 
@@ -22,18 +22,15 @@ struct RunFilesOptions {
   // empty: the folder's name.
   std::string title;
   // More top-level fields of history.json, e.g. "test_acc", "total_seconds".
-  JsonObject summary;
+  Json summary = Json::object();
 };
 
 // Writes the four files into `folder`, which must exist, each with
 // write_file_atomically (so a reader never sees a half-written one); all are
 // rendered before the first is written. Throws FileError (a file cannot be
 // written) or ArgumentError (see render_history_json).
-void write_run_files(const std::string& folder, const History& history, const JsonObject& config,
+void write_run_files(const std::string& folder, const History& history, const Json& config,
                      const RunFilesOptions& options = {});
-// The same with the config already rendered as a JSON object.
-void write_run_files(const std::string& folder, const History& history,
-                     std::string_view config_json, const RunFilesOptions& options = {});
 
 // History from a run folder's history.csv and epochs.csv.
 History read_run_history(const std::string& folder);

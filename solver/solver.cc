@@ -9,6 +9,7 @@
 #include "graph/errors.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
+#include "optim/clip.h"
 #include "report/run_files.h"
 
 namespace tg {
@@ -39,6 +40,10 @@ void check_split(std::string_view name, const Tensor& x, const Labels& y) {
 
 void check_options(const SolverOptions& o) {
   if (o.batch_size < 1) fail_option("batch_size", "must be positive, got {}", o.batch_size);
+  if (!(o.clip_grad_norm >= 0) || !std::isfinite(o.clip_grad_norm)) {
+    fail_option("clip_grad_norm", "must be a finite number >= 0 (0: off), got {}",
+                o.clip_grad_norm);
+  }
   if (o.num_epochs < 0) fail_option("num_epochs", "must be >= 0, got {}", o.num_epochs);
   if (o.print_every < 1) fail_option("print_every", "must be positive, got {}", o.print_every);
   if (o.num_train_samples < 0) {
@@ -152,6 +157,7 @@ void Solver::step() {
     }
   }
   if (!std::isfinite(loss) || !non_finite_grad.empty()) fail_non_finite(loss, non_finite_grad);
+  if (options_.clip_grad_norm > 0) clip_grad_norm(model_.parameters(), options_.clip_grad_norm);
   const double lr = optimizer_->learning_rate();
   optimizer_->step(model_.parameters());
   ++iteration_;
@@ -257,28 +263,28 @@ std::vector<double> Solver::val_acc_history() const {
   return out;
 }
 
-JsonObject Solver::config() const {
-  JsonObject c;
-  c.set("model", model_.name())
-      .set("update_rule", options_.update_rule)
-      .set("learning_rate", initial_lr_)
-      .set("lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine")
-      .set("lr_decay", options_.lr_decay)
-      .set("batch_size", options_.batch_size)
-      .set("num_epochs", options_.num_epochs)
-      .set("reg", model_.reg())
-      .set("num_train", data_.X_train.dim(0))
-      .set("num_val", data_.X_val.dim(0))
-      .set("seed", static_cast<std::int64_t>(options_.seed));
-  for (const auto& [key, json] : options_.extra_config.fields()) c.set_rendered(key, json);
+Json Solver::config() const {
+  Json c = {{"model", model_.name()},
+            {"update_rule", options_.update_rule},
+            {"learning_rate", initial_lr_},
+            {"lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine"},
+            {"lr_decay", options_.lr_decay},
+            {"batch_size", options_.batch_size},
+            {"clip_grad_norm", options_.clip_grad_norm},
+            {"num_epochs", options_.num_epochs},
+            {"reg", model_.reg()},
+            {"num_train", data_.X_train.dim(0)},
+            {"num_val", data_.X_val.dim(0)},
+            {"seed", static_cast<std::int64_t>(options_.seed)}};
+  c.update(options_.extra_config);
   return c;
 }
 
-void Solver::write_run_files(const JsonObject& summary) const {
+void Solver::write_run_files(const Json& summary) const {
   RunFilesOptions files;
   files.title = options_.title;
-  files.summary.set("iterations_done", iteration_).set("epochs_done", epoch_);
-  for (const auto& [key, json] : summary.fields()) files.summary.set_rendered(key, json);
+  files.summary = {{"iterations_done", iteration_}, {"epochs_done", epoch_}};
+  files.summary.update(summary);
   tg::write_run_files(options_.checkpoint_dir, history_, config(), files);
 }
 

@@ -17,12 +17,12 @@
 #include "graph/labels.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
+#include "io/checkpoint.h"
 #include "models/module.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
-#include "io/checkpoint.h"
 #include "report/history.h"
-#include "report/json_writer.h"
+#include "report/json.h"
 
 namespace tg {
 
@@ -58,6 +58,9 @@ struct SolverOptions {
   double min_lr = 0.0;  // the cosine schedule's floor
   std::int64_t batch_size = 100;
   std::int64_t num_epochs = 10;
+  // > 0: before each update the gradients are clipped to this global L2
+  // norm (optim/clip.h); 0: no clipping.
+  double clip_grad_norm = 0.0;
   std::int64_t print_every = 10;  // iterations between printed losses (verbose)
   bool verbose = true;
   std::int64_t num_train_samples = 1000;  // training examples to measure accuracy on; 0: all
@@ -70,7 +73,7 @@ struct SolverOptions {
   std::int64_t checkpoint_every = 0;
   std::uint64_t seed = 0;  // minibatch sampling and accuracy samples
   // Recorded in history.json next to the options (data set, model options...).
-  JsonObject extra_config;
+  Json extra_config = Json::object();
   std::string title;  // of curves.svg
   std::function<void(const StepInfo&)> on_step;
   std::function<void(const EpochRecord&, bool is_best)> on_epoch;
@@ -117,9 +120,9 @@ class Solver {
 
   // Rewrites the run folder's files (train() does after every epoch), with
   // more summary fields for history.json, e.g. the test accuracy.
-  void write_run_files(const JsonObject& summary = {}) const;
+  void write_run_files(const Json& summary = Json::object()) const;
   // The run's configuration as history.json records it.
-  JsonObject config() const;
+  Json config() const;
 
  private:
   void step();

@@ -148,16 +148,15 @@ TEST_CASE("Record prints impl and workload first, timings, then the worst conten
   Record record("sbn");
   record.set("warmup", 3).add_timing(both).set("GBps", 26.89).add_timing(forward, "fwd_");
   CHECK(record.line(101.06) ==
-        "{\"impl\": \"tapegrad\", \"workload\": \"sbn\", \"warmup\": 3, \"median_ms\": 3.1235, "
-        "\"min_ms\": 2.9, \"max_ms\": 15, \"n\": 30, \"GBps\": 26.89, \"fwd_median_ms\": 1.25, "
-        "\"fwd_min_ms\": 1.2, \"fwd_max_ms\": 1.5, \"fwd_n\": 28, \"other_cpu_pct\": 12.3, "
-        "\"steal_pct\": 0.5, \"cpu_window_s\": 1.25, \"peak_rss_mib\": 101.1}");
+        R"({"impl":"tapegrad","workload":"sbn","warmup":3,"median_ms":3.1235,)"
+        R"("min_ms":2.9,"max_ms":15.0,"n":30,"GBps":26.89,"fwd_median_ms":1.25,)"
+        R"("fwd_min_ms":1.2,"fwd_max_ms":1.5,"fwd_n":28,"other_cpu_pct":12.3,)"
+        R"("steal_pct":0.5,"cpu_window_s":1.25,"peak_rss_mib":101.1})");
 }
 
 TEST_CASE("Record without measurements has no contention fields; strings are escaped") {
   Record error("conv");
   error.set("error", std::string("conv2d: bad \"x\""));
   CHECK(error.line(4.0) ==
-        "{\"impl\": \"tapegrad\", \"workload\": \"conv\", \"error\": \"conv2d: bad \\\"x\\\"\", "
-        "\"peak_rss_mib\": 4}");
+        R"({"impl":"tapegrad","workload":"conv","error":"conv2d: bad \"x\"","peak_rss_mib":4.0})");
 }

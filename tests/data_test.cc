@@ -6,13 +6,12 @@
 #include <cmath>
 #include <limits>
 
-#include "data/batch.h"
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
-#include "io/byte_reader.h"
 #include "graph/errors.h"
 #include "graph/rng.h"
+#include "io/byte_reader.h"
 #include "tests/data_bytes.h"
 
 using namespace tg;
@@ -207,64 +206,55 @@ TEST_CASE("parse_cifar10: partial records, empty files and bad labels") {
                        Contains("b.bin: byte 3073: the data ends inside record 1"), FileError);
 }
 
-TEST_CASE("slice and gather copy whole examples") {
+TEST_CASE("slice_dataset copies whole examples") {
   const Dataset d = numbered_dataset(6, 2, 3, 2);
-  const Dataset part = slice(d, 2, 5);
+  const Dataset part = slice_dataset(d, 2, 5);
   REQUIRE(part.images.shape() == Shape{3, 2, 3, 2});
   CHECK(part.num_classes == 10);
   for (std::int64_t i = 0; i < 3; ++i) CHECK(same_example(part, i, d, 2 + i));
   CHECK_FALSE(part.images.shares_storage_with(d.images));
-
-  const std::vector<std::int64_t> indices{5, 0, 5, 3};
-  const Dataset picked = gather(d, indices);
-  REQUIRE(picked.size() == 4);
-  for (std::size_t i = 0; i < indices.size(); ++i) CHECK(same_example(picked, i, d, indices[i]));
 }
 
-TEST_CASE("slice, gather and sample_batch reject bad arguments, naming themselves") {
+TEST_CASE("slice_dataset rejects bad arguments, naming itself") {
   const Dataset d = numbered_dataset(4, 1, 2, 2);
-  Rng rng(1);
-  CHECK_THROWS_WITH_AS(slice(d, 2, 2), Contains("slice: begin 2 and end 2"), ArgumentError);
-  CHECK_THROWS_WITH_AS(slice(d, -1, 2), Contains("slice: begin -1"), ArgumentError);
-  CHECK_THROWS_WITH_AS(slice(d, 0, 5), Contains("<= 4 (the dataset size)"), ArgumentError);
-  CHECK_THROWS_WITH_AS(gather(d, {0, 4}),
-                       Contains("gather: index 4 (position 1) is outside [0, 4)"), ArgumentError);
-  CHECK_THROWS_WITH_AS(gather(d, {-1}), Contains("gather: index -1"), ArgumentError);
-  CHECK_THROWS_WITH_AS(gather(d, {}), Contains("gather: no indices"), ArgumentError);
-  CHECK_THROWS_WITH_AS(sample_batch(d, 0, rng),
-                       Contains("sample_batch: batch_size must be positive"), ArgumentError);
+  CHECK_THROWS_WITH_AS(slice_dataset(d, 2, 2), Contains("slice_dataset: begin 2 and end 2"),
+                       ArgumentError);
+  CHECK_THROWS_WITH_AS(slice_dataset(d, -1, 2), Contains("slice_dataset: begin -1"), ArgumentError);
+  CHECK_THROWS_WITH_AS(slice_dataset(d, 0, 5), Contains("<= 4 (the dataset size)"), ArgumentError);
   Dataset mismatched = d;
   mismatched.labels.pop_back();
-  CHECK_THROWS_WITH_AS(sample_batch(mismatched, 2, rng),
-                       Contains("sample_batch: the dataset has 4 images (4,1,2,2) but 3 labels"),
+  CHECK_THROWS_WITH_AS(slice_dataset(mismatched, 0, 2),
+                       Contains("slice_dataset: the dataset has 4 images (4,1,2,2) but 3 labels"),
                        ArgumentError);
-  CHECK_THROWS_WITH_AS(slice(Dataset{}, 0, 1), Contains("slice: images is undefined"),
-                       ArgumentError);
+  CHECK_THROWS_WITH_AS(slice_dataset(Dataset{}, 0, 1),
+                       Contains("slice_dataset: images is undefined"), ArgumentError);
 }
 
-TEST_CASE("sample_batch draws with replacement, reproducibly from the seed") {
+// What the Solver does for a minibatch: rng.choice rows, then take_rows.
+TEST_CASE("Minibatch rows: Rng::choice draws with replacement, reproducibly from the seed") {
   const Dataset d = numbered_dataset(50, 1, 2, 2);
   Rng a(42);
   Rng b(42);
-  const Dataset batch_a = sample_batch(d, 200, a);
-  const Dataset batch_b = sample_batch(d, 200, b);
-  CHECK(batch_a.images.shape() == Shape{200, 1, 2, 2});
-  CHECK(batch_a.labels == batch_b.labels);
-  CHECK(batch_a.images.to_vector() == batch_b.images.to_vector());
+  const std::vector<std::int64_t> rows_a = a.choice(d.size(), 200);
+  CHECK(rows_a == b.choice(d.size(), 200));
+  const Tensor batch = take_rows(d.images, rows_a);
+  CHECK(batch.shape() == Shape{200, 1, 2, 2});
 
-  // Example i of the batch is example rng.below(50) of the dataset, drawn in order.
+  // Row i is rng.below(50), drawn in order.
   Rng replay(42);
   std::vector<bool> seen(50, false);
   for (std::int64_t i = 0; i < 200; ++i) {
     const auto source = static_cast<std::int64_t>(replay.below(50));
-    CHECK(same_example(batch_a, i, d, source));
+    CHECK(rows_a[i] == source);
+    CHECK(std::equal(batch.data<float>() + i * 4, batch.data<float>() + (i + 1) * 4,
+                     d.images.data<float>() + source * 4));
     seen[source] = true;
   }
   // 200 draws from 50 cover well over half of them; all 50 distinct would be odd too.
   CHECK(std::count(seen.begin(), seen.end(), true) > 25);
 
   Rng other(43);
-  CHECK(sample_batch(d, 200, other).labels != batch_a.labels);
+  CHECK(other.choice(d.size(), 200) != rows_a);
   CHECK(a.state() == replay.state());  // exactly one draw per example
 }
 

@@ -16,7 +16,7 @@
 #include "io/atomic_file.h"
 #include "report/history_csv.h"
 #include "report/history_json.h"
-#include "report/json_check.h"
+#include "report/json.h"
 #include "report/run_files.h"
 #include "tests/synthetic_history.h"
 #include "tests/test_folder.h"
@@ -87,39 +87,6 @@ History tricky_history() {
   history.iterations.push_back({std::numeric_limits<std::int64_t>::max(), 1, 1, 1});
   history.epochs.push_back({std::numeric_limits<std::int64_t>::min(), 0, 0, 0, 0});
   return history;
-}
-
-// The minimal structural checks of a JSON document: brackets balance outside
-// strings, every quote inside a string is escaped, and no bare NaN or
-// infinity tokens appear outside strings.
-void check_json_structure(const std::string& json) {
-  std::vector<char> open;
-  bool in_string = false;
-  std::string outside_strings;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;  // the escaped character cannot end the string
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    outside_strings += c;
-    if (c == '"') in_string = true;
-    if (c == '{' || c == '[') open.push_back(c);
-    if (c == '}' || c == ']') {
-      REQUIRE_FALSE(open.empty());
-      CHECK(open.back() == (c == '}' ? '{' : '['));
-      open.pop_back();
-    }
-  }
-  CHECK_FALSE(in_string);
-  CHECK(open.empty());
-  for (const char* token : {"nan", "NaN", "inf", "Infinity"}) {
-    CHECK(outside_strings.find(token) == std::string::npos);
-  }
 }
 
 }  // namespace
@@ -215,60 +182,101 @@ TEST_CASE("history.json is well-formed, holds the config, and writes null for Na
   history.iterations[3].loss = kNaN;
   history.iterations[4].loss = kInf;
   history.epochs[1].val_acc = -kInf;
-  JsonObject config;
-  config.set("model", "ThreeLayerConvNet \"small\" {3x3}")
-      .set("data", "C:\\data\\cifar-10\n[train]")
-      .set("learning_rate", 1e-3)
-      .set("hidden_dims", std::vector<int>{100, 100})
-      .set("note", std::string("tab\there, nul\0end, bad \xFF byte", 29));
-  JsonObject summary;
-  summary.set("run_name", "run \"7\"").set("test_acc", kNaN).set("total_seconds", 41.5);
-  const std::string json = render_history_json(history, config, summary);
-  CAPTURE(json.substr(0, 600));
-  check_json_structure(json);
-  CHECK(is_valid_json(json));
-  CHECK(json.find("\"config\": " + config.str()) != std::string::npos);
-  CHECK(json.find(R"("model": "ThreeLayerConvNet \"small\" {3x3}")") != std::string::npos);
-  CHECK(json.find(R"("run_name": "run \"7\"")") != std::string::npos);
-  CHECK(json.find(R"("test_acc": null)") != std::string::npos);
-  CHECK(json.find(R"("loss": null)") != std::string::npos);
-  CHECK(json.find(R"("val_acc": null)") != std::string::npos);
+  const Json config = {{"model", "ThreeLayerConvNet \"small\" {3x3}"},
+                       {"data", "C:\\data\\cifar-10\n[train]"},
+                       {"learning_rate", 1e-3},
+                       {"hidden_dims", std::vector<int>{100, 100}},
+                       {"note", std::string("tab\there, nul\0end, bad \xFF byte", 29)}};
+  const Json summary = {{"run_name", "run \"7\""}, {"test_acc", kNaN}, {"total_seconds", 41.5}};
+  const std::string text = render_history_json(history, config, summary);
+  CAPTURE(text.substr(0, 600));
+  const Json json = Json::parse(text);
+  CHECK(json["config"]["model"] == "ThreeLayerConvNet \"small\" {3x3}");
+  CHECK(json["config"]["data"] == "C:\\data\\cifar-10\n[train]");
+  CHECK(json["config"]["hidden_dims"] == Json::array({100, 100}));
+  CHECK(json["config"]["note"] == std::string("tab\there, nul\0end, bad \xEF\xBF\xBD byte", 31));
+  CHECK(json["run_name"] == "run \"7\"");
+  CHECK(json["test_acc"].is_null());
+  CHECK(json["total_seconds"] == 41.5);
+  CHECK(json["iterations"][3]["loss"].is_null());
+  CHECK(json["iterations"][4]["loss"].is_null());
+  CHECK(json["epochs"][1]["val_acc"].is_null());
   const auto best = best_epoch(history);
   REQUIRE(best.has_value());
-  CHECK(json.find(fmt::format("\"best_val_acc\": {},", best->val_acc)) != std::string::npos);
-  CHECK(json.find(fmt::format("\"best_epoch\": {},", best->epoch)) != std::string::npos);
-  CHECK(json.find(fmt::format("\"loss\": {}", history.iterations[0].loss)) != std::string::npos);
+  CHECK(json["best_val_acc"].get<double>() == best->val_acc);
+  CHECK(json["best_epoch"] == best->epoch);
+  CHECK(json["iterations"].size() == 40);
+  CHECK(json["iterations"][0]["loss"].get<double>() == history.iterations[0].loss);
+  // Fields in the documented order, one record per line.
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : json.items()) keys.push_back(key);
+  CHECK(keys == std::vector<std::string>{"config", "run_name", "test_acc", "total_seconds",
+                                         "best_val_acc", "best_epoch", "epochs", "iterations"});
+  // {, config, 3 summary fields, best_val_acc, best_epoch; epochs: 4 + 2; iterations: 40 + 3.
+  CHECK(std::count(text.begin(), text.end(), '\n') == 7 + 4 + 2 + 40 + 3);
 }
 
-TEST_CASE("history.json of an empty history, and with a pre-rendered config") {
-  const std::string json = render_history_json(History{}, R"({"lr": 0.1, "tags": ["a"]})");
-  check_json_structure(json);
-  CHECK(is_valid_json(json));
-  CHECK(json.find(R"("config": {"lr": 0.1, "tags": ["a"]})") != std::string::npos);
-  CHECK(json.find(R"("best_val_acc": null)") != std::string::npos);
-  CHECK(json.find(R"("iterations": [])") != std::string::npos);
+TEST_CASE("history.json: every double reads back exactly") {
+  const History history = tricky_history();
+  const Json json = Json::parse(render_history_json(history, Json::object()));
+  REQUIRE(json["iterations"].size() == history.iterations.size());
+  for (std::size_t i = 0; i < history.iterations.size(); ++i) {
+    const IterationRecord& r = history.iterations[i];
+    const Json& back = json["iterations"][i];
+    CHECK(back["iteration"] == r.iteration);
+    for (const auto& [name, value] :
+         {std::pair{"epoch", r.epoch}, {"loss", r.loss}, {"lr", r.lr}}) {
+      CAPTURE(name);
+      if (std::isfinite(value)) {
+        CHECK(identical(back[name].get<double>(), value));
+      } else {
+        CHECK(back[name].is_null());
+      }
+    }
+  }
+}
+
+TEST_CASE("history.json of an empty history") {
+  const std::string text = render_history_json(History{}, Json{{"lr", 0.1}, {"tags", {"a"}}});
+  const Json json = Json::parse(text);
+  CHECK(json["config"] == Json{{"lr", 0.1}, {"tags", {"a"}}});
+  CHECK(json["best_val_acc"].is_null());
+  CHECK(json["iterations"] == Json::array());
+  CHECK(text.find(R"("iterations": [])") != std::string::npos);
 }
 
 TEST_CASE("history.json rejects a config that is no JSON object and clashing summary fields") {
-  CHECK_THROWS_AS(render_history_json(History{}, "[1, 2]"), ArgumentError);
-  CHECK_THROWS_AS(render_history_json(History{}, "{\"a\": }"), ArgumentError);
-  CHECK_THROWS_AS(render_history_json(History{}, ""), ArgumentError);
-  JsonObject clash;
-  clash.set("iterations", 3);
-  CHECK_THROWS_WITH_AS(render_history_json(History{}, JsonObject(), clash),
+  CHECK_THROWS_WITH_AS(render_history_json(History{}, Json::array({1, 2})),
+                       doctest::Contains("render_history_json: config must be a JSON object"),
+                       ArgumentError);
+  CHECK_THROWS_AS(render_history_json(History{}, Json("text")), ArgumentError);
+  CHECK_THROWS_AS(render_history_json(History{}, Json::object(), Json(3)), ArgumentError);
+  CHECK_THROWS_WITH_AS(render_history_json(History{}, Json::object(), Json{{"iterations", 3}}),
                        doctest::Contains("render_history_json: summary field \"iterations\""),
                        ArgumentError);
+}
+
+TEST_CASE("json_text: compact, null for NaN and infinities, U+FFFD for invalid UTF-8") {
+  CHECK(json_text(Json{{"a", 1}, {"b", "x"}}) == R"({"a":1,"b":"x"})");
+  CHECK(json_text(Json(kNaN)) == "null");
+  CHECK(json_text(Json(-kInf)) == "null");
+  CHECK(json_text(Json("bad\xFF")) == "\"bad\xEF\xBF\xBD\"");
+  CHECK(json_text(Json(std::string("nul\0one\x01", 8))) == R"("nul\u0000one\u0001")");
+  for (double value : kTrickyDoubles) {
+    if (!std::isfinite(value)) continue;
+    CAPTURE(value);
+    CHECK(identical(Json::parse(json_text(Json(value))).get<double>(), value));
+  }
 }
 
 TEST_CASE("write_run_files writes the four files, which read back") {
   const std::string folder = fresh_test_folder("run_files") + "/adam-lr1e-3";
   std::filesystem::create_directory(folder);
   const History history = synthetic_history(500, 5);
-  JsonObject config;
-  config.set("update_rule", "adam").set("learning_rate", 1e-3);
+  const Json config = {{"update_rule", "adam"}, {"learning_rate", 1e-3}};
   RunFilesOptions options;
   options.title = "adam-lr1e-3: FullyConnectedNet on CIFAR-10";
-  options.summary.set("total_seconds", 12.5);
+  options.summary = {{"total_seconds", 12.5}};
   write_run_files(folder, history, config, options);
   CHECK(entries_of(folder) ==
         std::vector<std::string>{"curves.svg", "epochs.csv", "history.csv", "history.json"});
@@ -276,15 +284,15 @@ TEST_CASE("write_run_files writes the four files, which read back") {
   const History back = read_run_history(folder);
   CHECK(identical(back.iterations, history.iterations));
   CHECK(identical(back.epochs, history.epochs));
-  const std::string json = read_file(folder + "/history.json");
-  CHECK(is_valid_json(json));
-  CHECK(json.find(R"("total_seconds": 12.5)") != std::string::npos);
+  const Json json = Json::parse(read_file(folder + "/history.json"));
+  CHECK(json["total_seconds"] == 12.5);
+  CHECK(json["config"] == config);
   const std::string svg = read_file(folder + "/curves.svg");
   CHECK(svg.rfind("<svg", 0) == 0);
   CHECK(svg.find("adam-lr1e-3: FullyConnectedNet on CIFAR-10") != std::string::npos);
 
   // The next epoch replaces every file; the folder holds nothing else.
-  write_run_files(folder + "/", synthetic_history(600, 6), R"({"update_rule": "adam"})");
+  write_run_files(folder + "/", synthetic_history(600, 6), Json{{"update_rule", "adam"}});
   CHECK(read_run_history(folder).epochs.size() == 6);
   CHECK(read_file(folder + "/curves.svg").find(">adam-lr1e-3<") != std::string::npos);
   CHECK(entries_of(folder).size() == 4);
@@ -294,7 +302,7 @@ TEST_CASE("write_run_files into a missing folder throws FileError and creates no
   const std::string parent = fresh_test_folder("run_files_missing");
   const std::string folder = parent + "/not-made";
   const std::string message =
-      file_error_of([&] { write_run_files(folder, synthetic_history(10, 1), JsonObject()); });
+      file_error_of([&] { write_run_files(folder, synthetic_history(10, 1), Json::object()); });
   CHECK(message.rfind(folder + "/history.csv: ", 0) == 0);
   CHECK(entries_of(parent).empty());
 }

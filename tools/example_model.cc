@@ -8,17 +8,7 @@
 #include <exception>
 #include <string>
 
-#include "data/idx.h"
-#include "data/preprocess.h"
-#include "graph/errors.h"
-#include "graph/memory.h"
-#include "models/module.h"
-#include "ops/conv2d.h"
-#include "ops/linear.h"
-#include "ops/max_pool2d.h"
-#include "ops/relu.h"
-#include "ops/spatial_batchnorm.h"
-#include "solver/solver.h"
+#include "tapegrad.h"
 #include "tools/user_path.h"
 
 // conv 3x3 (16) - spatial batch norm - relu - 2x2 max pool - affine (10).

@@ -11,7 +11,9 @@ packages=(
   libfmt-dev             # fmt 9: formatting and printing
   doctest-dev            # doctest 2.4: the test framework
   zlib1g-dev             # reading .gz IDX files
+  python3                # the layering test, tools/architecture.py, tools/bench/compare.py
   libcli11-dev           # CLI11: command-line parsing in tools/
+  nlohmann-json3-dev     # JSON: history.json, benchmark records
   dataset-fashion-mnist  # the default data set of tools/train
 )
 

@@ -164,10 +164,10 @@ int run(const Flags& flags) {
   options.checkpoint_every = flags.checkpoint_every;
   options.seed = flags.seed;
   options.title = fmt::format("{} on {}", model->name(), data_title(flags.data));
-  options.extra_config.set("data", flags.data)
-      .set("model_kind", flags.model)
-      .set("batchnorm", !flags.no_batchnorm)
-      .set("threads", flags.threads);
+  options.extra_config = {{"data", flags.data},
+                          {"model_kind", flags.model},
+                          {"batchnorm", !flags.no_batchnorm},
+                          {"threads", flags.threads}};
   tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs);
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
   options.on_epoch = [&](const tg::EpochRecord& record, bool best) {
@@ -193,9 +193,7 @@ int run(const Flags& flags) {
   const double test_acc = trainer.check_accuracy(data.test.images, data.test.labels);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  tg::JsonObject summary;
-  summary.set("test_acc", test_acc).set("total_seconds", seconds);
-  trainer.write_run_files(summary);
+  trainer.write_run_files({{"test_acc", test_acc}, {"total_seconds", seconds}});
   fmt::print("test accuracy {:.4f} (best validation accuracy {:.4f}), {} in all\n", test_acc,
              trainer.best_val_acc(), tg::format_duration(seconds));
   fmt::print(

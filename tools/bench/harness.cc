@@ -138,15 +138,15 @@ double peak_rss_mib() {
 }
 
 Record::Record(std::string_view workload) {
-  json_.set("impl", "tapegrad").set("workload", workload);
+  json_ = {{"impl", "tapegrad"}, {"workload", workload}};
 }
 
 Record& Record::add_timing(const Measurement& m, std::string_view prefix) {
   const std::string p(prefix);
-  json_.set(p + "median_ms", round_to(m.stats.median_ms, 4))
-      .set(p + "min_ms", round_to(m.stats.min_ms, 4))
-      .set(p + "max_ms", round_to(m.stats.max_ms, 4))
-      .set(p + "n", m.stats.n);
+  json_[p + "median_ms"] = round_to(m.stats.median_ms, 4);
+  json_[p + "min_ms"] = round_to(m.stats.min_ms, 4);
+  json_[p + "max_ms"] = round_to(m.stats.max_ms, 4);
+  json_[p + "n"] = m.stats.n;
   return add_contention(m);
 }
 
@@ -160,14 +160,14 @@ Record& Record::add_contention(const Measurement& m) {
 }
 
 std::string Record::line(double rss_mib) const {
-  JsonObject out = json_;
+  Json out = json_;
   if (measured_) {
-    out.set("other_cpu_pct", round_to(worst_.other_cpu_pct, 1))
-        .set("steal_pct", round_to(worst_.steal_pct, 1))
-        .set("cpu_window_s", round_to(window_s_, 3));
+    out["other_cpu_pct"] = round_to(worst_.other_cpu_pct, 1);
+    out["steal_pct"] = round_to(worst_.steal_pct, 1);
+    out["cpu_window_s"] = round_to(window_s_, 3);
   }
-  out.set("peak_rss_mib", round_to(rss_mib, 1));
-  return out.str();
+  out["peak_rss_mib"] = round_to(rss_mib, 1);
+  return json_text(out);
 }
 
 }  // namespace tg::bench

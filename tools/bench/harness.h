@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "report/json_writer.h"
+#include "report/json.h"
 
 namespace tg::bench {
 
@@ -94,7 +94,7 @@ class Record {
 
   template <class T>
   Record& set(std::string_view key, const T& value) {
-    json_.set(key, value);
+    json_[std::string(key)] = value;
     return *this;
   }
   // median_ms, min_ms, max_ms and n, each behind `prefix` ("fwd_" gives
@@ -107,7 +107,7 @@ class Record {
   std::string line(double rss_mib) const;
 
  private:
-  JsonObject json_;
+  Json json_;
   bool measured_ = false;
   Contention worst_;
   double window_s_ = 0;
