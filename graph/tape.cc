@@ -68,6 +68,8 @@ Tape::~Tape() {
 }
 
 Tape::Node& Tape::append(OpName op, Tensor value) {
+  static_assert(sizeof(Node) * kChunk < 64 * 1024,
+                "a block of nodes must stay under malloc's 64 KiB consolidation threshold");
   if (size_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<Node[]>(kChunk));
   Node& n = node(static_cast<std::int32_t>(size_));
   ++size_;

@@ -200,6 +200,7 @@ class Tape {
 
   // For Op: the input edges of the op being recorded, then its outputs.
   std::int32_t add_edge(std::int32_t node) {
+    if (edges_.capacity() == 0) edges_.reserve(2 * kChunk);  // skips the tiny regrowths
     edges_.push_back({node, 0});
     return static_cast<std::int32_t>(edges_.size() - 1);
   }
