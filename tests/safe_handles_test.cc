@@ -182,6 +182,8 @@ TEST_CASE("An op name from a temporary string outlives the string") {
   static_assert(!std::is_constructible_v<OpName, const char*>,
                 "a char pointer does not say how long its characters live");
   static_assert(!std::is_constructible_v<OpName, std::string_view>);
+  static_assert(!std::is_constructible_v<OpName, char(&)[8]>, "a buffer may be rewritten");
+  static_assert(std::is_constructible_v<OpName, const char(&)[8]>);
   static_assert(std::is_constructible_v<OpName, std::string>);
   static_assert(sizeof(OpName) == sizeof(std::string_view), "a literal name costs a string_view");
 
