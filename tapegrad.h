@@ -47,6 +47,7 @@
 #include "models/fully_connected_net.h"
 #include "models/module.h"
 #include "models/three_layer_convnet.h"
+#include "optim/clip.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "optim/update_rules.h"

@@ -21,8 +21,6 @@ NamePool& pool() {
 
 }  // namespace
 
-OpName::OpName(const std::string& name) : OpName(intern(name)) {}
-
 OpName OpName::intern(std::string_view name) {
   NamePool& p = pool();
   const std::lock_guard<std::mutex> lock(p.mutex);

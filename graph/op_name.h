@@ -3,14 +3,14 @@
 //
 //   Op op("relu", {x});                  // a string literal: static storage, free
 //   constexpr char kOp[] = "conv2d";     // a constant char array: the same
-//   Op op(std::string("my_") + kind, …); // a std::string: interned, see below
+//   Op op(std::string("my_") + kind, {x});  // a std::string: interned, see below
 //
 // A std::string (or OpName::intern(view)) is copied once into a process-wide
 // pool of names and the OpName points into the pool. The pool only grows
 // (one entry per distinct name, never freed) and is guarded by a mutex, so
 // build such names once, not per call, in hot code. A `const char*` or a
 // std::string_view is refused at compile time: neither says whether its
-// characters outlive the tape.
+// characters outlive the tape; nor is a writable char array (a buffer).
 #pragma once
 
 #include <fmt/format.h>
@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tg {
 
@@ -27,8 +28,13 @@ class OpName {
   template <std::size_t N>
   constexpr OpName(const char (&literal)[N])  // NOLINT(google-explicit-constructor)
       : name_(literal, N - 1) {}
-  // Interned: the pool keeps a copy for the life of the process.
-  OpName(const std::string& name);  // NOLINT(google-explicit-constructor)
+  template <std::size_t N>
+  OpName(char (&buffer)[N]) = delete;  // a writable buffer: pass a std::string
+  // Interned: the pool keeps a copy for the life of the process. (A template
+  // so that a `const char*` does not silently convert to a std::string.)
+  template <class String, std::enable_if_t<std::is_same_v<String, std::string>, int> = 0>
+  OpName(const String& name)  // NOLINT(google-explicit-constructor)
+      : OpName(intern(name)) {}
   static OpName intern(std::string_view name);
 
   std::string_view view() const { return name_; }

@@ -68,6 +68,8 @@ Tape::~Tape() {
 }
 
 Tape::Node& Tape::append(OpName op, Tensor value) {
+  static_assert(sizeof(Node) * kChunk < 64 * 1024,
+                "a block of nodes must stay under malloc's 64 KiB consolidation threshold");
   if (size_ == chunks_.size() * kChunk) chunks_.push_back(std::make_unique<Node[]>(kChunk));
   Node& n = node(static_cast<std::int32_t>(size_));
   ++size_;
@@ -134,9 +136,16 @@ std::int32_t Tape::record(OpName op, Tensor* outputs, std::int32_t num_outputs,
         any_input_requires_grad || node(edges_[first_edge + i].node).requires_grad;
   }
   const bool requires_grad = options_.record_gradients && any_input_requires_grad && backward;
+  if (requires_grad) {
+    for (std::int32_t i = 0; i < num_inputs; ++i) {
+      Edge& edge = edges_[first_edge + i];
+      edge.version = node(edge.node).value.version();
+    }
+  }
   const auto first = static_cast<std::int32_t>(size_);
   for (std::int32_t k = 0; k < num_outputs; ++k) {
     Node& n = append(op, std::move(outputs[k]));
+    n.version = n.value.version();
     n.first_edge = first_edge;
     n.num_inputs = num_inputs;
     n.output = k;
@@ -248,6 +257,7 @@ void Tape::run_backward(std::int32_t start) {
     if (n.num_outputs == 1) {
       if (!n.grad.defined()) continue;
       if (n.backward) {
+        check_versions(id);
         InputGrads grads(*this, n);
         n.backward(OutputGrads(&n.grad, 1), grads);
         n.backward = nullptr;  // frees the cache
@@ -265,6 +275,7 @@ void Tape::run_backward(std::int32_t start) {
         any = any || douts_.back().defined();
       }
       if (any && n.backward) {
+        check_versions(id);
         InputGrads grads(*this, n);
         n.backward(OutputGrads(douts_.data(), n.num_outputs), grads);
         n.backward = nullptr;
@@ -272,6 +283,28 @@ void Tape::run_backward(std::int32_t start) {
       douts_.clear();
     }
     // Other outputs of a multi-output op: their gradients went to the owner.
+  }
+}
+
+void Tape::check_versions(std::int32_t owner_id) const {
+  const Node& owner = node(owner_id);
+  const std::int32_t first = owner_id - owner.output;
+  const auto fail = [&](const char* what, std::int32_t index, std::uint32_t now,
+                        std::uint32_t recorded) {
+    throw TapeError(fmt::format(
+        "backward of '{}' (node {}): {} {} was modified in place after it was recorded (version "
+        "{}, expected {}); an in-place update (add_, copy_, an optimizer step) before backward() "
+        "invalidates the saved values",
+        owner.op, first, what, index, now, recorded));
+  };
+  for (std::int32_t i = 0; i < owner.num_inputs; ++i) {
+    const Edge& edge = edges_[owner.first_edge + i];
+    const std::uint32_t now = node(edge.node).value.version();
+    if (now != edge.version) fail("input", i, now, edge.version);
+  }
+  for (std::int32_t k = first; k <= owner_id; ++k) {
+    const std::uint32_t now = node(k).value.version();
+    if (now != node(k).version) fail("output", k - first, now, node(k).version);
   }
 }
 

@@ -18,7 +18,9 @@
 // - A tensor a node depends on (an input or output of the op), changed in
 //   place after the op was recorded (Tensor::add_, copy_, fill_, scale_, an
 //   optimizer step: anything that bumps Tensor::version()) makes backward
-//   throw TapeError naming the op, instead of computing a wrong gradient.
+//   throw TapeError naming the op, instead of computing a wrong gradient. The
+//   check is conservative: it covers every input and output, also those a
+//   particular backward does not read (add's).
 // - Threads: a Tape and its Vars belong to one thread at a time (the link
 //   block's count is not atomic). Kernels inside an op may use threads.
 #pragma once
@@ -200,6 +202,7 @@ class Tape {
 
   // For Op: the input edges of the op being recorded, then its outputs.
   std::int32_t add_edge(std::int32_t node) {
+    if (edges_.capacity() == 0) edges_.reserve(2 * kChunk);  // skips the tiny regrowths
     edges_.push_back({node, 0});
     return static_cast<std::int32_t>(edges_.size() - 1);
   }

@@ -4,10 +4,10 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <numeric>
 
 #include "graph/errors.h"
+#include "io/atomic_file.h"
 #include "io/npy.h"
 #include "optim/clip.h"
 #include "report/run_files.h"
@@ -102,12 +102,7 @@ std::string Solver::checkpoint_path() const {
 
 void Solver::train() {
   if (!options_.checkpoint_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(options_.checkpoint_dir, error);
-    if (error) {
-      throw FileError(fmt::format("{}: cannot create the run folder: {}", options_.checkpoint_dir,
-                                  error.message()));
-    }
+    create_folders(options_.checkpoint_dir);
   }
   const std::int64_t per_epoch = iterations_per_epoch();
   const std::int64_t total = options_.num_epochs * per_epoch;
@@ -140,7 +135,7 @@ void Solver::train() {
   restore_best();
   if (!options_.checkpoint_dir.empty()) {
     const std::string params = path_in_folder(options_.checkpoint_dir, "params");
-    std::filesystem::create_directories(params);
+    create_folders(params);
     for (const Parameter& p : model_.parameters()) {
       save_npy(path_in_folder(params, p.name() + ".npy"), p.value());
     }

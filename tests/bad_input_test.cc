@@ -19,15 +19,15 @@
 #include "ops/avg_pool2d.h"
 #include "ops/batchnorm.h"
 #include "ops/conv2d.h"
-#include "ops/reference/conv2d_naive.h"
 #include "ops/dropout.h"
 #include "ops/groupnorm.h"
 #include "ops/l2_penalty.h"
 #include "ops/layernorm.h"
 #include "ops/linear.h"
 #include "ops/max_pool2d.h"
-#include "ops/reference/max_pool2d_naive.h"
 #include "ops/mul.h"
+#include "ops/reference/conv2d_naive.h"
+#include "ops/reference/max_pool2d_naive.h"
 #include "ops/relu.h"
 #include "ops/softmax_loss.h"
 #include "ops/spatial_batchnorm.h"
@@ -392,7 +392,7 @@ std::vector<BadInput> option_cases() {
          ThreeLayerConvNet n(ThreeLayerConvNetOptions{});
          n.scores(zeros({2, 1, 28, 28}));
        }},
-      {"optimizer: unknown rule", "update_rule: ", "'adamw'", [] { make_optimizer("adamw"); }},
+      {"optimizer: unknown rule", "update_rule: ", "'adagrad'", [] { make_optimizer("adagrad"); }},
       {"optimizer: zero learning rate", "sgd: ", "got 0",
        [] {
          OptimConfig c;
