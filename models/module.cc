@@ -24,6 +24,13 @@ double Module::loss(const Tensor& x, const Labels& y) {
 }
 
 Tensor Module::scores(const Tensor& x) {
+  // Test mode for this call only, restored however forward() ends.
+  struct RestoreMode {
+    Mode& mode;
+    Mode saved;
+    ~RestoreMode() { mode = saved; }
+  } restore{mode_, mode_};
+  mode_ = Mode::test;
   Tape::Options options = Tape::inference();
   options.detect_anomaly = detect_anomaly_;
   Tape tape(options);

@@ -53,8 +53,9 @@ class Module {
   // on a fresh tape, runs backward, and returns the loss. Gradients are added
   // to each parameter's grad() (call zero_grad() between steps).
   double loss(const Tensor& x, const Labels& y);
-  // The seed's loss(X) without labels: the class scores, evaluated without
-  // recording gradients.
+  // The seed's loss(X) without labels: the class scores in test mode (batch
+  // norm uses its running statistics, dropout is off), evaluated without
+  // recording gradients. The module's mode() is the same afterwards.
   Tensor scores(const Tensor& x);
 
   const std::vector<Parameter>& parameters() const { return parameters_; }
