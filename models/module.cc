@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "graph/checks.h"
+#include "models/model_file.h"
 #include "ops/add.h"
 #include "ops/l2_penalty.h"
 #include "ops/softmax_loss.h"
@@ -36,6 +37,12 @@ Tensor Module::scores(const Tensor& x) {
   Tape tape(options);
   return forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_))).value();
 }
+
+void Module::save(const std::string& path, const InputSpec& input) const {
+  save_model(*this, path, input);
+}
+
+InputSpec Module::load(const std::string& path) { return load_model_into(*this, path); }
 
 Var Module::data_loss(const Var& scores, const Labels& y) { return softmax_loss(scores, y); }
 
