@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "io/read_file.h"
 #include "graph/checks.h"
 #include "io/file_error.h"
+#include "io/read_file.h"
 
 namespace tg {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "io/read_file.h"
 #include "io/file_error.h"
+#include "io/read_file.h"
 
 namespace tg {
 namespace {

@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "data/dataset.h"
-#include "io/byte_reader.h"
 #include "graph/labels.h"
 #include "graph/tensor.h"
+#include "io/byte_reader.h"
 
 namespace tg {
 
