@@ -104,7 +104,8 @@ Tensor parse_netpbm(std::string_view file, ByteSpan bytes) {
   // At least a byte per sample follows (a digit, or a binary sample): checked
   // before the image is allocated.
   if (static_cast<std::uint64_t>(samples) > bytes.size - header.offset()) {
-    fail_file(file, "the file ends before the {} samples of a {}x{} image", samples, width, height);
+    fail_at_byte(file, bytes.size, "the data ends, but a {}x{} image needs {} samples", width,
+                 height, samples);
   }
   Tensor image = Tensor::empty({1, channels, height, width});
   float* out = image.data<float>();

@@ -79,7 +79,7 @@ TEST_CASE("Malformed netpbm images are refused with the file named") {
         "x.pgm: width, height and maxval must be positive, got 0, 2 and 255");
   CHECK(message("P5 100000000 1 255\n") == "x.pgm: byte 3: the width is larger than 67108864");
   CHECK(message("P5 8192 8192 255\nxx") ==
-        "x.pgm: the file ends before the 67108864 samples of a 8192x8192 image");
+        "x.pgm: byte 19: the data ends, but a 8192x8192 image needs 67108864 samples");
   CHECK(message(std::string("P5 2 1 255\n") + "\x01") ==
         "x.pgm: byte 11: the data ends after 12 bytes, expected 2 more bytes (the pixels)");
   CHECK(message(std::string("P5 1 1 255\n") + "\x01\x02") ==
