@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "data/image_file.h"
+#include "data/preprocess.h"
 #include "graph/errors.h"
 #include "graph/rng.h"
+#include "io/atomic_file.h"
 #include "io/checkpoint.h"
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
@@ -353,4 +356,33 @@ TEST_CASE("A configuration that does not make the model, or asks for too much, i
   fraction.put("config/input_dim", Tensor::from_values({3}, {1, 4.5, 4}, DType::f64));
   CHECK_THROWS_WITH_AS(parse_model("fraction.tgm", fraction.serialize(kModelFileKind)),
                        "fraction.tgm: 'config/input_dim' must hold integers, got 4.5", FileError);
+}
+
+TEST_CASE("The README's way from a model file and an image file to scores") {
+  const std::string folder = testing::fresh_test_folder("model_file_readme");
+  ThreeLayerConvNetOptions o;
+  o.input_dim = {1, 4, 4};
+  o.filter_size = 3;
+  o.num_filters = 2;
+  o.spatial_batchnorm = true;
+  ThreeLayerConvNet net(o);
+  InputSpec input;
+  input.data_set = "fashion-mnist";
+  input.mean_image = Tensor::full({1, 4, 4}, 100);
+  input.scale = 1.0 / 255.0;
+  net.save(folder + "/model.tgm", input);
+  write_file_atomically(folder + "/boot.pgm",
+                        "P2 4 4 255 0 10 20 30 40 50 60 70 80 90 100 110 "
+                        "120 130 140 150");
+
+  tg::LoadedModel m = tg::load_model(folder + "/model.tgm");
+  tg::Tensor images = tg::load_images(folder + "/boot.pgm", 1);  // (1, 1, 4, 4), pixels 0..255
+  tg::Tensor x = tg::normalize_images(images, m.input.mean_image, m.input.scale);
+  tg::Tensor scores = m.model->scores(x);
+
+  Tensor expected = Tensor::empty({1, 1, 4, 4});
+  for (int p = 0; p < 16; ++p) {
+    expected.data<float>()[p] = (10.0f * p - 100.0f) * static_cast<float>(1.0 / 255.0);
+  }
+  CHECK(same_bits(scores, net.scores(expected)));
 }
