@@ -9,6 +9,7 @@
 
 #include "graph/errors.h"
 #include "models/model_export.h"
+#include "optim/clip.h"
 #include "report/run_files.h"
 
 namespace tg {
@@ -39,6 +40,10 @@ void check_split(std::string_view name, const Tensor& x, const Labels& y) {
 
 void check_options(const SolverOptions& o) {
   if (o.batch_size < 1) fail_option("batch_size", "must be positive, got {}", o.batch_size);
+  if (!(o.clip_grad_norm >= 0) || !std::isfinite(o.clip_grad_norm)) {
+    fail_option("clip_grad_norm", "must be a finite number >= 0 (0: off), got {}",
+                o.clip_grad_norm);
+  }
   if (o.num_epochs < 0) fail_option("num_epochs", "must be >= 0, got {}", o.num_epochs);
   if (o.print_every < 1) fail_option("print_every", "must be positive, got {}", o.print_every);
   if (o.num_train_samples < 0) {
@@ -153,6 +158,7 @@ void Solver::step() {
     }
   }
   if (!std::isfinite(loss) || !non_finite_grad.empty()) fail_non_finite(loss, non_finite_grad);
+  if (options_.clip_grad_norm > 0) clip_grad_norm(model_.parameters(), options_.clip_grad_norm);
   const double lr = optimizer_->learning_rate();
   optimizer_->step(model_.parameters());
   ++iteration_;
@@ -265,6 +271,7 @@ Json Solver::config() const {
             {"lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine"},
             {"lr_decay", options_.lr_decay},
             {"batch_size", options_.batch_size},
+            {"clip_grad_norm", options_.clip_grad_norm},
             {"num_epochs", options_.num_epochs},
             {"reg", model_.reg()},
             {"num_train", data_.X_train.dim(0)},
