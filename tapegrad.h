@@ -50,6 +50,7 @@
 #include "models/model_file.h"
 #include "models/module.h"
 #include "models/three_layer_convnet.h"
+#include "optim/clip.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "optim/update_rules.h"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <system_error>
 #include <utility>
 
@@ -170,6 +171,13 @@ std::string read_file(const std::string& path) {
     contents.append(buffer, static_cast<std::size_t>(got));
   }
   return contents;
+}
+
+void create_folders(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error)
+    throw FileError(fmt::format("{}: cannot create the folder: {}", path, error.message()));
 }
 
 }  // namespace tg

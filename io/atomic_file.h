@@ -15,6 +15,11 @@ namespace tg {
 // the temporary file is removed on failure and `path` keeps its old contents.
 void write_file_atomically(const std::string& path, std::string_view bytes);
 
+// Creates the folder at `path` and any missing parents (like mkdir -p); an
+// existing folder is fine. Throws FileError naming the path and the system's
+// reason (never std::filesystem_error).
+void create_folders(const std::string& path);
+
 // The whole contents of a file. Throws FileError naming the path when the
 // file is missing or unreadable.
 std::string read_file(const std::string& path);

@@ -3,9 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <system_error>
 
-#include "graph/errors.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
 #include "models/model_file.h"
@@ -75,9 +73,7 @@ std::string model_json(const Module& model, const InputSpec& input) {
 void write_model_files(const std::string& folder, const Module& model, const InputSpec& input) {
   const std::filesystem::path root(folder);
   const std::filesystem::path params = root / kParamsFolder;
-  std::error_code error;
-  std::filesystem::create_directories(params, error);
-  if (error) throw FileError(params.string() + ": cannot create the folder: " + error.message());
+  create_folders(params.string());
   save_model(model, (root / kModelFile).string(), input);
   for (const Parameter& p : model.parameters()) {
     save_npy((params / npy_name(p.name())).string(), p.value());

@@ -49,7 +49,7 @@ void check_conv2d_bias(const char* op, const Tensor& x, const Tensor& b, std::in
 
 namespace {
 
-constexpr const char* kOp = "conv2d";
+constexpr char kOp[] = "conv2d";
 
 // A 1x1 filter at stride 1 without padding reads the input as it is: the
 // im2col matrix of an image is the image.

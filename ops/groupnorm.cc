@@ -10,7 +10,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "spatial_groupnorm";
+constexpr char kOp[] = "spatial_groupnorm";
 
 // For fixed n, a group's channels are adjacent: each (n, group) is one
 // contiguous block of group_channels * plane elements.

@@ -10,7 +10,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "spatial_batchnorm";
+constexpr char kOp[] = "spatial_batchnorm";
 
 // x seen as N blocks per channel, each of `plane` = H*W contiguous elements.
 struct Layout {

@@ -42,7 +42,8 @@ class Optimizer {
 
   // One update of every parameter from its grad() (gradients are left as
   // they are: zero them before the next backward). Parameter names must be
-  // unique: the state is kept by name.
+  // unique: the state is kept by name. Each value is marked modified, so a
+  // tape recorded before the step refuses to run backward.
   void step(const std::vector<Parameter>& parameters);
 
   double learning_rate() const { return learning_rate_; }

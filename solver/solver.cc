@@ -4,10 +4,10 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <numeric>
 
 #include "graph/errors.h"
+#include "io/atomic_file.h"
 #include "models/model_export.h"
 #include "optim/clip.h"
 #include "report/run_files.h"
@@ -102,12 +102,7 @@ std::string Solver::checkpoint_path() const {
 
 void Solver::train() {
   if (!options_.checkpoint_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(options_.checkpoint_dir, error);
-    if (error) {
-      throw FileError(fmt::format("{}: cannot create the run folder: {}", options_.checkpoint_dir,
-                                  error.message()));
-    }
+    create_folders(options_.checkpoint_dir);
   }
   const std::int64_t per_epoch = iterations_per_epoch();
   const std::int64_t total = options_.num_epochs * per_epoch;

@@ -176,8 +176,7 @@ int evaluate(const Flags& flags, tg::LoadedModel& loaded, const std::string& pat
 
   const std::string out =
       !flags.out.empty() ? tg::from_user_folder(flags.out) : fs::path(path).parent_path().string();
-  std::error_code error;
-  if (!out.empty()) fs::create_directories(out, error);
+  if (!out.empty()) tg::create_folders(out);
   const std::string svg = (fs::path(out) / "confusion.svg").string();
   const std::string csv = (fs::path(out) / "predictions.csv").string();
   tg::write_file_atomically(
