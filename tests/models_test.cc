@@ -246,6 +246,35 @@ TEST_CASE("Training mode updates running statistics; evaluation uses them") {
   CHECK(net.buffers()[0].tensor->to_vector() == saved.to_vector());
 }
 
+TEST_CASE("scores() is the seed's loss(X): test mode for the call, the module's mode kept") {
+  Rng rng(8);
+  FullyConnectedNetOptions o;
+  o.hidden_dims = {8, 8};
+  o.input_dim = 4;
+  o.normalization = Normalization::batchnorm;
+  o.keep_prob = 0.5;
+  FullyConnectedNet net(o);
+  const Tensor x = Tensor::randn({16, 4}, rng, DType::f32, 3.0, 2.0);
+  net.loss(x, random_labels(16, 10, rng));  // running statistics away from their start
+  const Tensor running_mean = net.buffers()[0].tensor->clone();
+  REQUIRE(net.mode() == Mode::train);
+
+  const Tensor first = net.scores(x);
+  const Tensor second = net.scores(x);
+  // No dropout (it would draw new masks) and running statistics, which do not move.
+  CHECK(first.to_vector() == second.to_vector());
+  CHECK(net.buffers()[0].tensor->to_vector() == running_mean.to_vector());
+  CHECK(net.mode() == Mode::train);
+  // The same scores as in evaluation mode, which stays on.
+  net.eval();
+  CHECK(net.scores(x).to_vector() == first.to_vector());
+  CHECK(net.mode() == Mode::test);
+  // An error inside forward leaves the mode as it was too.
+  net.train();
+  CHECK_THROWS_AS(net.scores(Tensor::zeros({2, 5})), ArgumentError);
+  CHECK(net.mode() == Mode::train);
+}
+
 namespace {
 
 // A model of one's own, in a few lines.
