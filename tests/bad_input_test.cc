@@ -19,15 +19,15 @@
 #include "ops/avg_pool2d.h"
 #include "ops/batchnorm.h"
 #include "ops/conv2d.h"
-#include "ops/reference/conv2d_naive.h"
 #include "ops/dropout.h"
 #include "ops/groupnorm.h"
 #include "ops/l2_penalty.h"
 #include "ops/layernorm.h"
 #include "ops/linear.h"
 #include "ops/max_pool2d.h"
-#include "ops/reference/max_pool2d_naive.h"
 #include "ops/mul.h"
+#include "ops/reference/conv2d_naive.h"
+#include "ops/reference/max_pool2d_naive.h"
 #include "ops/relu.h"
 #include "ops/softmax_loss.h"
 #include "ops/spatial_batchnorm.h"
@@ -267,6 +267,16 @@ std::vector<BadInput> op_cases() {
          BatchNormState s;
          s.running_var = zeros({4});
          batchnorm_forward(x2, zeros({5}), zeros({5}), s);
+       }},
+      {"batchnorm: one example when training",
+       "batchnorm: ", "expected more than 1 value per channel when training, got x (1,5)",
+       [=]() mutable {
+         batchnorm_forward(zeros({1, 5}), zeros({5}), zeros({5}), bn);
+       }},
+      {"spatial_batchnorm: one value per channel when training", "spatial_batchnorm: ",
+       "expected more than 1 value per channel when training, got x (1,3,1,1)",
+       [=]() mutable {
+         spatial_batchnorm_forward(zeros({1, 3, 1, 1}), zeros({3}), zeros({3}), bn);
        }},
       {"spatial_batchnorm: rank 2", "spatial_batchnorm: ", "(2,5)",
        [=]() mutable { spatial_batchnorm_forward(x2, zeros({5}), zeros({5}), bn); }},
