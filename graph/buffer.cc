@@ -1,19 +1,32 @@
 #include "graph/buffer.h"
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <utility>
 
+#include "graph/errors.h"
+
 namespace tg {
 
 Buffer::Buffer(std::size_t bytes) {
-  void* allocation = std::malloc(kHeaderBytes + bytes + kAlignment - 1);
-  if (allocation == nullptr) throw std::bad_alloc();
+  if (bytes > kMaxBytes) {
+    throw ArgumentError(
+        fmt::format("Buffer: {} bytes requested, more than the {} bytes (2^48) a tensor may hold",
+                    bytes, kMaxBytes));
+  }
+  // No overflow: bytes is far below SIZE_MAX minus the header and alignment.
+  const std::size_t total = kHeaderBytes + bytes + kAlignment - 1;
+  void* allocation = std::malloc(total);
+  if (allocation == nullptr) {
+    throw MemoryError(fmt::format("Buffer: the system refused {} bytes for a tensor", total));
+  }
   // The first 64-byte boundary with room for the header before it.
   const auto start = reinterpret_cast<std::uintptr_t>(allocation) + kHeaderBytes;
   const std::uintptr_t data = (start + kAlignment - 1) / kAlignment * kAlignment;
-  block_ = new (reinterpret_cast<void*>(data - kHeaderBytes)) Header{{1}, allocation};
+  block_ = new (reinterpret_cast<void*>(data - kHeaderBytes)) Header{{1}, allocation, 0};
 }
 
 Buffer::Buffer(const Buffer& other) noexcept : block_(other.block_) {

@@ -4,6 +4,12 @@
 // aligned_alloc's slow path showed), aligned by hand; copying a Buffer
 // shares the block.
 //
+// The header also holds the storage's version: a count of the in-place
+// writes to it (Tensor::add_, copy_, ..., mark_modified()), shared by every
+// Tensor viewing the storage. The tape compares versions to catch a tensor
+// saved for backward and changed before backward runs. It is not atomic: a
+// storage is written by one thread at a time.
+//
 // The alignment is the same for every tensor on purpose: Eigen's kernels
 // take different (vectorised or peeled) paths for different alignments, which
 // round differently, so results would otherwise depend on where malloc put a
@@ -12,15 +18,21 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 namespace tg {
 
 class Buffer {
  public:
   static constexpr std::size_t kAlignment = 64;
+  // The most one buffer may hold: 2^48 bytes (256 TiB), above any address
+  // space a malloc can serve.
+  static constexpr std::size_t kMaxBytes = std::size_t{1} << 48;
 
   Buffer() = default;
-  explicit Buffer(std::size_t bytes);  // uninitialised contents
+  // Uninitialised contents. Throws ArgumentError above kMaxBytes and
+  // MemoryError when the system refuses the memory.
+  explicit Buffer(std::size_t bytes);
   Buffer(const Buffer& other) noexcept;
   Buffer(Buffer&& other) noexcept;
   Buffer& operator=(const Buffer& other) noexcept;
@@ -33,11 +45,18 @@ class Buffer {
   bool unique() const { return block_ && block_->refs.load(std::memory_order_acquire) == 1; }
   bool same_block(const Buffer& other) const { return block_ == other.block_; }
 
+  // 0 for an undefined buffer and for a new one.
+  std::uint32_t version() const { return block_ ? block_->version : 0; }
+  void bump_version() const {
+    if (block_) ++block_->version;
+  }
+
  private:
   // Sits right before the data.
   struct Header {
     std::atomic<long> refs;
-    void* allocation;  // what malloc returned
+    void* allocation;       // what malloc returned
+    std::uint32_t version;  // in-place writes so far (compared for equality only)
   };
   static constexpr std::size_t kHeaderBytes = 32;
   static_assert(sizeof(Header) <= kHeaderBytes, "the header must fit before the data");

@@ -31,6 +31,12 @@ class FileError : public Error {
   using Error::Error;
 };
 
+// The system refused memory (a tensor's allocation failed).
+class MemoryError : public Error {
+ public:
+  using Error::Error;
+};
+
 // A NaN or infinity where a finite number is required.
 class NumericError : public Error {
  public:

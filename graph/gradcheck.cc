@@ -102,42 +102,68 @@ double GradientCheck::max_error() const {
   return worst;
 }
 
+namespace {
+
+// The values of all outputs, one after the other, as one flat float64 tensor.
+Tensor concatenated(const std::vector<Tensor>& parts) {
+  std::int64_t total = 0;
+  for (const Tensor& part : parts) total += part.numel();
+  Tensor flat = Tensor::empty({total}, DType::f64);
+  double* out = flat.data<double>();
+  for (const Tensor& part : parts) {
+    for (double v : part.to_vector()) *out++ = v;
+  }
+  return flat;
+}
+
+}  // namespace
+
 GradientCheck check_gradients(const OpUnderTest& op, const std::vector<Tensor>& inputs,
+                              std::uint64_t seed, double h) {
+  return check_gradients(
+      MultiOpUnderTest([&op](const std::vector<Var>& vars) { return std::vector<Var>{op(vars)}; }),
+      inputs, seed, h);
+}
+
+GradientCheck check_gradients(const MultiOpUnderTest& op, const std::vector<Tensor>& inputs,
                               std::uint64_t seed, double h) {
   for (const Tensor& input : inputs) require_float64("check_gradients", input);
 
   GradientCheck result;
   // Analytic: every input is a variable of one tape.
-  {
-    Tape tape;
-    std::vector<Var> vars;
-    for (const Tensor& input : inputs) vars.push_back(tape.variable(input.clone()));
-    Var out = op(vars);
-    Rng rng(seed);
-    const Tensor dout = Tensor::randn(out.shape(), rng, DType::f64);
-    tape.backward(out, dout);
-    for (const Var& v : vars) {
-      // An input the output does not depend on has a zero gradient.
-      result.analytic.push_back(tape.has_grad(v) ? v.grad().clone()
-                                                 : Tensor::zeros(v.shape(), DType::f64));
-    }
-    // Numeric: perturb one input at a time, evaluating the op without
-    // gradients. Each nudge is undone exactly, so one copy of the inputs
-    // serves every input's turn.
-    std::vector<Tensor> point;
-    for (const Tensor& input : inputs) point.push_back(input.clone());
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      const auto f = [&](const Tensor& xi) {
-        Tape eval(Tape::inference());
-        std::vector<Var> args;
-        for (std::size_t j = 0; j < point.size(); ++j) {
-          args.push_back(eval.constant(j == i ? xi : point[j]));
-        }
-        return op(args).value();
-      };
-      result.numeric.push_back(eval_numerical_gradient_array(f, point[i], dout, h));
-      result.errors.push_back(rel_error(result.analytic[i], result.numeric[i]));
-    }
+  Tape tape;
+  std::vector<Var> vars;
+  for (const Tensor& input : inputs) vars.push_back(tape.variable(input.clone()));
+  const std::vector<Var> outs = op(vars);
+  if (outs.empty()) throw ArgumentError("check_gradients: the op returned no outputs");
+  Rng rng(seed);
+  std::vector<Tensor> douts;
+  for (const Var& out : outs) douts.push_back(Tensor::randn(out.shape(), rng, DType::f64));
+  tape.backward(outs, douts);
+  for (const Var& v : vars) {
+    // An input the outputs do not depend on has a zero gradient.
+    result.analytic.push_back(tape.has_grad(v) ? v.grad().clone()
+                                               : Tensor::zeros(v.shape(), DType::f64));
+  }
+  // Numeric: perturb one input at a time, evaluating the op without
+  // gradients. Each nudge is undone exactly, so one copy of the inputs
+  // serves every input's turn.
+  const Tensor dout = concatenated(douts);
+  std::vector<Tensor> point;
+  for (const Tensor& input : inputs) point.push_back(input.clone());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto f = [&](const Tensor& xi) {
+      Tape eval(Tape::inference());
+      std::vector<Var> args;
+      for (std::size_t j = 0; j < point.size(); ++j) {
+        args.push_back(eval.constant(j == i ? xi : point[j]));
+      }
+      std::vector<Tensor> values;
+      for (const Var& out : op(args)) values.push_back(out.value());
+      return concatenated(values);
+    };
+    result.numeric.push_back(eval_numerical_gradient_array(f, point[i], dout, h));
+    result.errors.push_back(rel_error(result.analytic[i], result.numeric[i]));
   }
   return result;
 }

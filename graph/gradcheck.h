@@ -27,6 +27,8 @@ Tensor eval_numerical_gradient_array(const std::function<Tensor(const Tensor&)>&
 
 // An op (or a whole expression) under test, built from its input Vars.
 using OpUnderTest = std::function<Var(const std::vector<Var>& inputs)>;
+// The same for an op with several outputs.
+using MultiOpUnderTest = std::function<std::vector<Var>(const std::vector<Var>& inputs)>;
 
 struct GradientCheck {
   std::vector<Tensor> analytic;  // per input, from the tape's backward
@@ -41,6 +43,11 @@ struct GradientCheck {
 // numerical one. Inputs must be float64. The op must be deterministic (seed
 // any randomness inside it).
 GradientCheck check_gradients(const OpUnderTest& op, const std::vector<Tensor>& inputs,
+                              std::uint64_t seed = 0, double h = 1e-5);
+// For an op with several outputs: backward starts from a random upstream
+// gradient for every output at once, so the check covers
+// sum_k sum(output_k * dout_k), a random projection of all outputs.
+GradientCheck check_gradients(const MultiOpUnderTest& op, const std::vector<Tensor>& inputs,
                               std::uint64_t seed = 0, double h = 1e-5);
 
 }  // namespace tg

@@ -5,26 +5,39 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 
 namespace tg {
 
 // Calls body(begin, end) on contiguous pieces of [0, n), one per thread, when
 // n is above `grain` (smaller loops run on the calling thread: starting
 // threads costs about a microsecond).
+//
+// An exception thrown by body on any thread reaches the caller as itself
+// (the first one caught, when several threads throw) once every thread has
+// finished its piece; it never escapes the parallel region, which would end
+// the process.
 template <class Body>
 void parallel_for(std::int64_t n, std::int64_t grain, Body&& body) {
   if (n <= grain || omp_get_max_threads() == 1 || omp_in_parallel()) {
     if (n > 0) body(std::int64_t{0}, n);
     return;
   }
+  std::exception_ptr error;
 #pragma omp parallel
   {
     const std::int64_t threads = omp_get_num_threads();
     const std::int64_t piece = (n + threads - 1) / threads;
     const std::int64_t begin = omp_get_thread_num() * piece;
     const std::int64_t end = std::min(n, begin + piece);
-    if (begin < end) body(begin, end);
+    try {
+      if (begin < end) body(begin, end);
+    } catch (...) {
+#pragma omp critical(tg_parallel_for_error)
+      if (!error) error = std::current_exception();
+    }
   }
+  if (error) std::rethrow_exception(error);
 }
 
 // The grain (iterations per thread worth starting threads for) of a loop

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <stdexcept>
+#include "graph/errors.h"
 
 namespace tg {
 
@@ -10,8 +10,7 @@ template <class It>
 void Shape::assign(It first, It last) {
   const auto count = static_cast<int>(last - first);
   if (count > kMaxRank) {
-    throw std::invalid_argument(
-        fmt::format("Shape: rank {} exceeds the maximum rank {}", count, kMaxRank));
+    throw ArgumentError(fmt::format("Shape: rank {} exceeds the maximum rank {}", count, kMaxRank));
   }
   rank_ = count;
   // The product of the nonzero dimensions must fit in int64, so that no
@@ -19,10 +18,10 @@ void Shape::assign(It first, It last) {
   std::int64_t nonzero_product = 1;
   for (int i = 0; i < count; ++i, ++first) {
     if (*first < 0) {
-      throw std::invalid_argument(fmt::format("Shape: dimension {} is negative ({})", i, *first));
+      throw ArgumentError(fmt::format("Shape: dimension {} is negative ({})", i, *first));
     }
     if (*first > 0 && __builtin_mul_overflow(nonzero_product, *first, &nonzero_product)) {
-      throw std::invalid_argument("Shape: the dimensions multiply past 2^63 elements");
+      throw ArgumentError("Shape: the dimensions multiply past 2^63 elements");
     }
     dims_[i] = *first;
   }

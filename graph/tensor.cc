@@ -23,7 +23,20 @@ void for_data(Tensor& t, F&& f) {
 }  // namespace
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
-  return Tensor(Buffer(static_cast<std::size_t>(shape.numel()) * size_of(dtype)), shape, dtype);
+  std::size_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::size_t>(shape.numel()), size_of(dtype), &bytes) ||
+      bytes > Buffer::kMaxBytes) {
+    throw ArgumentError(fmt::format(
+        "Tensor::empty: shape {} of {} needs {} elements of {} bytes, more than the {} bytes "
+        "(2^48) a tensor may hold",
+        shape.str(), name_of(dtype), shape.numel(), size_of(dtype), Buffer::kMaxBytes));
+  }
+  try {
+    return Tensor(Buffer(bytes), shape, dtype);
+  } catch (const MemoryError&) {
+    throw MemoryError(fmt::format("Tensor::empty: out of memory for shape {} of {} ({} bytes)",
+                                  shape.str(), name_of(dtype), bytes));
+  }
 }
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) { return full(shape, 0.0, dtype); }
@@ -178,6 +191,7 @@ Tensor& Tensor::fill_(double value) {
     const T v = static_cast<T>(value);
     for (std::int64_t i = 0; i < n; ++i) data[i] = v;
   });
+  mark_modified();
   return *this;
 }
 
@@ -189,6 +203,7 @@ Tensor& Tensor::copy_(const Tensor& source) {
   }
   if (bytes() > 0 && !shares_storage_with(source))
     std::memcpy(raw_data(), source.raw_data(), bytes());
+  mark_modified();
   return *this;
 }
 
@@ -208,6 +223,7 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
       for (std::int64_t i = 0; i < n; ++i) data[i] += a * source[i];
     }
   });
+  mark_modified();
   return *this;
 }
 
@@ -217,6 +233,7 @@ Tensor& Tensor::scale_(double factor) {
     const T f = static_cast<T>(factor);
     for (std::int64_t i = 0; i < n; ++i) data[i] *= f;
   });
+  mark_modified();
   return *this;
 }
 

@@ -3,6 +3,12 @@
 // A Tensor is a handle: copying it shares the storage (like PyTorch), clone()
 // copies the data. reshape() never copies. Math on tensors lives in the ops;
 // graph/eigen.h gives zero-copy Eigen views for writing kernels.
+//
+// Versions: the storage counts its in-place writes (version()). The in-place
+// methods below bump it; code that writes through data<T>() into a tensor
+// that may already be recorded on a tape (an optimizer updating a parameter)
+// calls mark_modified() after writing. A tape refuses to run the backward of
+// an op whose inputs or outputs changed version since it was recorded.
 #pragma once
 
 #include <array>
@@ -23,7 +29,9 @@ class Tensor {
  public:
   Tensor() = default;  // undefined: no storage, defined() is false
 
-  // Uninitialised contents: for kernels that write every element.
+  // Uninitialised contents: for kernels that write every element. Throws
+  // ArgumentError when the size in bytes overflows or exceeds
+  // Buffer::kMaxBytes, MemoryError when the system refuses the memory.
   static Tensor empty(const Shape& shape, DType dtype = DType::f32);
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32);
   static Tensor ones(const Shape& shape, DType dtype = DType::f32);
@@ -68,11 +76,16 @@ class Tensor {
   Tensor clone() const;
   Tensor to(DType dtype) const;
 
-  // In-place updates (they write into the shared storage).
+  // In-place updates (they write into the shared storage and bump its version).
   Tensor& fill_(double value);
   Tensor& copy_(const Tensor& source);                    // same shape
   Tensor& add_(const Tensor& other, double alpha = 1.0);  // this += alpha * other
   Tensor& scale_(double factor);
+
+  // The storage's count of in-place writes, shared by all its views.
+  std::uint32_t version() const { return buffer_.version(); }
+  // Records an in-place write made through data<T>() (bumps the version).
+  void mark_modified() { buffer_.bump_version(); }
 
   // True when no other Tensor shares this storage.
   bool unique_storage() const { return buffer_.unique(); }

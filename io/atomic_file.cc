@@ -216,4 +216,11 @@ std::string read_file(const std::string& path) {
   return contents;
 }
 
+void create_folders(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error)
+    throw FileError(fmt::format("{}: cannot create the folder: {}", path, error.message()));
+}
+
 }  // namespace tg

@@ -24,6 +24,11 @@ void write_file_atomically(const std::string& path, std::string_view bytes);
 // is no error. Throws FileError when a stale file cannot be removed.
 std::vector<std::string> remove_stale_temporaries(const std::string& folder);
 
+// Creates the folder at `path` and any missing parents (like mkdir -p); an
+// existing folder is fine. Throws FileError naming the path and the system's
+// reason (never std::filesystem_error).
+void create_folders(const std::string& path);
+
 // The whole contents of a file. Throws FileError naming the path when the
 // file is missing or unreadable.
 std::string read_file(const std::string& path);

@@ -9,7 +9,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "avg_pool2d";
+constexpr char kOp[] = "avg_pool2d";
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "batchnorm";
+constexpr char kOp[] = "batchnorm";
 
 }  // namespace
 

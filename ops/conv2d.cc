@@ -25,10 +25,6 @@ Conv2dGeometry conv2d_geometry(const char* op, const Tensor& x, const Tensor& w,
     fail(op, "input has {} channels but weight expects {} (x {}, w {})", g.c, w.dim(1),
          shape_str(x), shape_str(w));
   }
-  if (g.pad >= g.kh || g.pad >= g.kw) {
-    fail(op, "pad {} must be smaller than the filter {}x{} (x {}, w {})", g.pad, g.kh, g.kw,
-         shape_str(x), shape_str(w));
-  }
   const std::int64_t span_h = g.h + 2 * g.pad - g.kh;
   const std::int64_t span_w = g.w + 2 * g.pad - g.kw;
   if (span_h < 0 || span_w < 0) {
@@ -53,7 +49,7 @@ void check_conv2d_bias(const char* op, const Tensor& x, const Tensor& b, std::in
 
 namespace {
 
-constexpr const char* kOp = "conv2d";
+constexpr char kOp[] = "conv2d";
 
 // The backward pass sums dW over at most this many groups of images (see
 // backward): enough to keep 2 to 8 threads busy, few enough that the

@@ -9,7 +9,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "dropout";
+constexpr char kOp[] = "dropout";
 
 // Fills mask with 1 / keep_prob (kept) or 0, one 32-bit uniform per element:
 // kept when it falls below keep_prob * 2^32.

@@ -10,7 +10,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "spatial_groupnorm";
+constexpr char kOp[] = "spatial_groupnorm";
 
 // For fixed n, a group's channels are adjacent: each (n, group) is one
 // contiguous block of group_channels * plane elements.
@@ -78,11 +78,15 @@ void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormG
         sum_dxhat += g[c] * sum_d[k];
         sum_dxhat_xhat += g[c] * sum_dx[k] * inv_std;
       }
-      const double b = -inv_std * inv_std * sum_dxhat_xhat / count;
-      const double shift = -inv_std * sum_dxhat / count - b * mean;
+      // dx = inv_std / M * (M * gamma * dout - sum(gamma dout) - x_hat sum(gamma dout x_hat))
       for (std::int64_t c = c0; c < c0 + l.group_channels(); ++c) {
-        block_backward_dx(d + l.channel_block(n, c), in + l.channel_block(n, c), l.plane,
-                          static_cast<T>(g[c] * inv_std), static_cast<T>(b), static_cast<T>(shift),
+        const CentredDx<T> form{static_cast<T>(inv_std / count),
+                                static_cast<T>(count * g[c]),
+                                static_cast<T>(sum_dxhat),
+                                static_cast<T>(sum_dxhat_xhat),
+                                static_cast<T>(mean),
+                                static_cast<T>(inv_std)};
+        block_backward_dx(d + l.channel_block(n, c), in + l.channel_block(n, c), l.plane, form,
                           dx + l.channel_block(n, c));
       }
     }

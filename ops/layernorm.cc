@@ -7,7 +7,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "layernorm";
+constexpr char kOp[] = "layernorm";
 
 }  // namespace
 

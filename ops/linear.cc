@@ -8,7 +8,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "linear";
+constexpr char kOp[] = "linear";
 
 void check_inputs(const Tensor& x, const Tensor& w, const Tensor& b) {
   check_min_rank(kOp, "x", x, 2);

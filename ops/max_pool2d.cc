@@ -9,7 +9,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "max_pool2d";
+constexpr char kOp[] = "max_pool2d";
 
 // 2x2 windows at stride 2, the common case: four loads, three compares.
 template <class T>

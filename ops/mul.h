@@ -1,4 +1,5 @@
-// Elementwise product of two tensors of the same shape.
+// Elementwise product with NumPy broadcasting (ops/broadcast.h): x (N,C,H,W)
+// * scale (1,C,1,1), a (N,D) * b (D), x * a scalar ().
 #pragma once
 
 #include "graph/tape.h"
@@ -17,15 +18,19 @@ struct MulForward {
 };
 
 struct MulGrads {
-  Tensor da;  // dout * b
-  Tensor db;  // dout * a
+  Tensor da;  // dout * b, summed back to the shape of a
+  Tensor db;  // dout * a, summed back to the shape of b
 };
 
 MulForward mul_forward(const Tensor& a, const Tensor& b);
-MulGrads mul_backward(const Tensor& dout, const MulCache& cache);
+// Computes only the gradients asked for (the others stay undefined).
+MulGrads mul_backward(const Tensor& dout, const MulCache& cache, bool need_da = true,
+                      bool need_db = true);
 
-// Tape op, also as a * b.
+// Tape op, also as a * b. x * c and c * x are scale(x, c) (ops/scale.h).
 Var mul(const Var& a, const Var& b);
 Var operator*(const Var& a, const Var& b);
+Var operator*(const Var& x, double c);
+Var operator*(double c, const Var& x);
 
 }  // namespace tg

@@ -45,11 +45,25 @@ void block_affine(const T* src, std::int64_t size, T a, T b, T* dst) {
   for (std::int64_t i = 0; i < size; ++i) dst[i] = src[i] * a + b;
 }
 
-// dst = a * d + b * x + c, elementwise: the normalization backward per channel.
+// The normalization backward of one block, in the centred form the seed and
+// NumPy use (not as a * d + b * x + c, whose large terms cancel):
+//   dst = k * (scale * d - sum_d - x_hat * sum_d_xhat),  x_hat = (x - mean) * inv_std
+// Batch norm: k = gamma * inv_std / M, scale = M (M elements per channel),
+// sum_d = sum(d), sum_d_xhat = sum(d * x_hat); group norm folds gamma into
+// scale and the sums instead. A bias feeding a batch norm then gets a
+// gradient of zero up to rounding.
 template <class T>
-void block_backward_dx(const T* d, const T* x, std::int64_t size, T a, T b, T c, T* dst) {
+struct CentredDx {
+  T k, scale, sum_d, sum_d_xhat, mean, inv_std;
+};
+
+template <class T>
+void block_backward_dx(const T* d, const T* x, std::int64_t size, const CentredDx<T>& f, T* dst) {
 #pragma omp simd
-  for (std::int64_t i = 0; i < size; ++i) dst[i] = a * d[i] + b * x[i] + c;
+  for (std::int64_t i = 0; i < size; ++i) {
+    const T x_hat = (x[i] - f.mean) * f.inv_std;
+    dst[i] = f.k * (f.scale * d[i] - f.sum_d - x_hat * f.sum_d_xhat);
+  }
 }
 
 }  // namespace tg

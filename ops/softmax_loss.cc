@@ -7,7 +7,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "softmax_loss";
+constexpr char kOp[] = "softmax_loss";
 
 template <class T>
 double compute(const Tensor& scores, const Labels& labels, Tensor& dscores) {

@@ -10,7 +10,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "spatial_batchnorm";
+constexpr char kOp[] = "spatial_batchnorm";
 
 // x seen as N blocks per channel, each of `plane` = H*W contiguous elements.
 struct Layout {
@@ -34,17 +34,12 @@ Affine normalizing_affine(double mean, double inv_std, double gamma, double beta
 //   dgamma = sum(dout * x_hat), dbeta = sum(dout)
 //   dx = gamma * inv_std / M * (M * dout - dbeta - x_hat * dgamma)   (batch statistics)
 //   dx = gamma * inv_std * dout                                      (running statistics)
-// evaluated per channel as dx = a * dout + b * x + c.
-struct DxCoefficients {
-  double a, b, c;
-};
-
-DxCoefficients dx_coefficients(double mean, double inv_std, double gamma, double sum_d,
-                               double sum_dx, double count, bool batch_statistics) {
-  const double a = gamma * inv_std;
-  if (!batch_statistics) return {a, 0.0, 0.0};
-  const double b = -a * inv_std * inv_std * sum_dx / count;
-  return {a, b, -a * sum_d / count - b * mean};
+template <class T>
+CentredDx<T> dx_form(double mean, double inv_std, double gamma, double sum_d, double sum_dx,
+                     double count, bool batch_statistics) {
+  if (!batch_statistics) return {static_cast<T>(gamma * inv_std), T(1), T(0), T(0), T(0), T(0)};
+  return {static_cast<T>(gamma * inv_std / count), static_cast<T>(count), static_cast<T>(sum_d),
+          static_cast<T>(sum_dx * inv_std),        static_cast<T>(mean),  static_cast<T>(inv_std)};
 }
 
 // Images (H * W > 1): a channel's N blocks are normalised together while they
@@ -145,12 +140,10 @@ void backward_planes(const Layout& l, const T* d, const T* in, const T* g, const
       }
       dgamma[c] = static_cast<T>(sum_dx * inv_std);
       dbeta[c] = static_cast<T>(sum_d);
-      const DxCoefficients k =
-          dx_coefficients(mean, inv_std, g[c], sum_d, sum_dx, static_cast<double>(l.count()),
-                          cache.batch_statistics);
+      const CentredDx<T> form = dx_form<T>(mean, inv_std, g[c], sum_d, sum_dx,
+                                           static_cast<double>(l.count()), cache.batch_statistics);
       for (std::int64_t n = 0; n < l.n; ++n) {
-        block_backward_dx(d + l.block(n, c), in + l.block(n, c), l.plane, static_cast<T>(k.a),
-                          static_cast<T>(k.b), static_cast<T>(k.c), dx + l.block(n, c));
+        block_backward_dx(d + l.block(n, c), in + l.block(n, c), l.plane, form, dx + l.block(n, c));
       }
     }
   });
@@ -169,23 +162,29 @@ void backward_rows(const Layout& l, const T* d, const T* in, const T* g, const N
       sum_dx[c] += drow[c] * (xrow[c] - cache.mean[c]);
     }
   }
-  std::vector<T> a(l.c), b(l.c), k(l.c);
+  // The centred form's per-channel terms as rows, so the loop runs along them.
+  std::vector<T> k(l.c), scale(l.c), dbeta_row(l.c), dgamma_row(l.c), mean(l.c), inv_std(l.c);
   for (std::int64_t c = 0; c < l.c; ++c) {
     dgamma[c] = static_cast<T>(sum_dx[c] * cache.inv_std[c]);
     dbeta[c] = static_cast<T>(sum_d[c]);
-    const DxCoefficients coefficients =
-        dx_coefficients(cache.mean[c], cache.inv_std[c], g[c], sum_d[c], sum_dx[c],
-                        static_cast<double>(l.n), cache.batch_statistics);
-    a[c] = static_cast<T>(coefficients.a);
-    b[c] = static_cast<T>(coefficients.b);
-    k[c] = static_cast<T>(coefficients.c);
+    const CentredDx<T> f = dx_form<T>(cache.mean[c], cache.inv_std[c], g[c], sum_d[c], sum_dx[c],
+                                      static_cast<double>(l.n), cache.batch_statistics);
+    k[c] = f.k;
+    scale[c] = f.scale;
+    dbeta_row[c] = f.sum_d;
+    dgamma_row[c] = f.sum_d_xhat;
+    mean[c] = f.mean;
+    inv_std[c] = f.inv_std;
   }
   for (std::int64_t n = 0; n < l.n; ++n) {
     const T* drow = d + n * l.c;
     const T* xrow = in + n * l.c;
     T* out = dx + n * l.c;
 #pragma omp simd
-    for (std::int64_t c = 0; c < l.c; ++c) out[c] = a[c] * drow[c] + b[c] * xrow[c] + k[c];
+    for (std::int64_t c = 0; c < l.c; ++c) {
+      const T x_hat = (xrow[c] - mean[c]) * inv_std[c];
+      out[c] = k[c] * (scale[c] * drow[c] - dbeta_row[c] - x_hat * dgamma_row[c]);
+    }
   }
 }
 

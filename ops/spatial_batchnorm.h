@@ -13,7 +13,10 @@ namespace tg {
 
 // The seed's bn_param: mode, eps, momentum and the running statistics, which
 // training-mode calls update: running = momentum * running + (1 - momentum) * batch
-// (biased batch variance). Undefined running tensors start as mean 0, var 1.
+// (biased batch variance). Undefined running tensors start as mean 0 and
+// variance 1 (PyTorch's choice; the seed's starts the variance at 0, which
+// makes a test-mode call before any training divide by sqrt(eps)); the
+// shipped models register their buffers the same way.
 struct BatchNormState {
   Mode mode = Mode::train;
   double eps = 1e-5;

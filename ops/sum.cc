@@ -2,23 +2,32 @@
 
 #include "graph/checks.h"
 #include "graph/op.h"
+#include "ops/axis.h"
+#include "ops/broadcast.h"
 
 namespace tg {
 
 Tensor sum_forward(const Tensor& x) {
   check_min_rank("sum", "x", x, 0);
-  double total = 0.0;
-  dispatch(x.dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    const T* data = x.data<T>();
-    for (std::int64_t i = 0; i < x.numel(); ++i) total += data[i];
-  });
-  return Tensor::full({}, total, x.dtype());
+  return sum_to_shape(x, Shape{}).reshape(Shape{});
 }
 
 Tensor sum_backward(const Tensor& dout, const Shape& x_shape) {
   check_shape("sum backward", "dout", dout, {});
   return Tensor::full(x_shape, dout.item(), dout.dtype());
+}
+
+Tensor sum_forward(const Tensor& x, int axis, bool keepdim) {
+  check_min_rank("sum", "x", x, 1);
+  const int a = resolve_axis("sum", axis, x.shape());
+  return sum_to_shape(x, reduced_shape(x.shape(), a, true))
+      .reshape(reduced_shape(x.shape(), a, keepdim));
+}
+
+Tensor sum_backward(const Tensor& dout, const Shape& x_shape, int axis, bool keepdim) {
+  const int a = resolve_axis("sum backward", axis, x_shape);
+  check_shape("sum backward", "dout", dout, reduced_shape(x_shape, a, keepdim));
+  return broadcast_to("sum backward", dout.reshape(reduced_shape(x_shape, a, true)), x_shape);
 }
 
 Var sum(const Var& x) {
@@ -27,6 +36,15 @@ Var sum(const Var& x) {
   return op.finish(sum_forward(op.input(0)), [shape](const Tensor& dout, InputGrads& grads) {
     grads.add(0, sum_backward(dout, shape));
   });
+}
+
+Var sum(const Var& x, int axis, bool keepdim) {
+  Op op("sum", {x});
+  const Shape shape = op.input(0).shape();
+  return op.finish(sum_forward(op.input(0), axis, keepdim),
+                   [shape, axis, keepdim](const Tensor& dout, InputGrads& grads) {
+                     grads.add(0, sum_backward(dout, shape, axis, keepdim));
+                   });
 }
 
 }  // namespace tg

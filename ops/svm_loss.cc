@@ -5,7 +5,7 @@
 namespace tg {
 namespace {
 
-constexpr const char* kOp = "svm_loss";
+constexpr char kOp[] = "svm_loss";
 
 template <class T>
 double compute(const Tensor& scores, const Labels& labels, Tensor& dscores) {

@@ -30,6 +30,9 @@ void Optimizer::step(const std::vector<Parameter>& parameters) {
           fmt::format("{}: two parameters are named '{}'; names must be unique", rule(), p.name()));
     }
     update(p);
+    // The rules write through data<T>(): a tape still holding this value
+    // for backward must see that it changed (graph/tensor.h, versions).
+    p.value().mark_modified();
   }
 }
 

@@ -1,6 +1,7 @@
 // Optimizer: updates parameters in place from their gradients, keeping
 // per-parameter state (velocity, moments) that can be saved and restored.
-// The update rules are the seed's optim.py: sgd, sgd_momentum, rmsprop, adam.
+// The update rules are the seed's optim.py (sgd, sgd_momentum, rmsprop,
+// adam), Nesterov momentum and AdamW: see update_rules.h.
 #pragma once
 
 #include <map>
@@ -16,14 +17,16 @@
 namespace tg {
 
 // The seed's optim_config. Unset learning rates take the rule's default
-// (1e-2 for sgd, sgd_momentum and rmsprop; 1e-3 for adam).
+// (1e-2 for sgd, sgd_momentum, sgd_nesterov_momentum and rmsprop; 1e-3 for
+// adam and adamw).
 struct OptimConfig {
   std::optional<double> learning_rate;
-  double momentum = 0.9;     // sgd_momentum
-  double decay_rate = 0.99;  // rmsprop
-  double beta1 = 0.9;        // adam
-  double beta2 = 0.999;      // adam
-  double epsilon = 1e-8;     // rmsprop, adam
+  double momentum = 0.9;       // sgd_momentum, sgd_nesterov_momentum
+  double decay_rate = 0.99;    // rmsprop
+  double beta1 = 0.9;          // adam, adamw
+  double beta2 = 0.999;        // adam, adamw
+  double epsilon = 1e-8;       // rmsprop, adam, adamw
+  double weight_decay = 1e-2;  // adamw (PyTorch's default)
 };
 
 // Everything an optimizer carries between steps, by name:
@@ -39,7 +42,8 @@ class Optimizer {
 
   // One update of every parameter from its grad() (gradients are left as
   // they are: zero them before the next backward). Parameter names must be
-  // unique: the state is kept by name.
+  // unique: the state is kept by name. Each value is marked modified, so a
+  // tape recorded before the step refuses to run backward.
   void step(const std::vector<Parameter>& parameters);
 
   double learning_rate() const { return learning_rate_; }
@@ -66,7 +70,8 @@ class Optimizer {
   std::map<std::string, Tensor> slots_;
 };
 
-// "sgd", "sgd_momentum", "rmsprop" or "adam"; throws ArgumentError naming the
+// "sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adam" or
+// "adamw"; throws ArgumentError naming the
 // option for an unknown rule or a setting out of range.
 // Defined in update_rules.cc.
 std::unique_ptr<Optimizer> make_optimizer(std::string_view rule, const OptimConfig& config = {});

@@ -4,12 +4,13 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <numeric>
 
 #include "graph/errors.h"
+#include "io/atomic_file.h"
 #include "io/npy.h"
+#include "optim/clip.h"
 #include "report/run_files.h"
 
 namespace tg {
@@ -40,6 +41,10 @@ void check_split(std::string_view name, const Tensor& x, const Labels& y) {
 
 void check_options(const SolverOptions& o) {
   if (o.batch_size < 1) fail_option("batch_size", "must be positive, got {}", o.batch_size);
+  if (!(o.clip_grad_norm >= 0) || !std::isfinite(o.clip_grad_norm)) {
+    fail_option("clip_grad_norm", "must be a finite number >= 0 (0: off), got {}",
+                o.clip_grad_norm);
+  }
   if (o.num_epochs < 0) fail_option("num_epochs", "must be >= 0, got {}", o.num_epochs);
   if (o.print_every < 1) fail_option("print_every", "must be positive, got {}", o.print_every);
   if (o.num_train_samples < 0) {
@@ -107,12 +112,7 @@ std::string Solver::checkpoint_path() const {
 
 TrainEnd Solver::train() {
   if (!options_.checkpoint_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(options_.checkpoint_dir, error);
-    if (error) {
-      throw FileError(fmt::format("{}: cannot create the run folder: {}", options_.checkpoint_dir,
-                                  error.message()));
-    }
+    create_folders(options_.checkpoint_dir);
   }
   const std::int64_t per_epoch = iterations_per_epoch();
   const std::int64_t total = options_.num_epochs * per_epoch;
@@ -152,7 +152,7 @@ TrainEnd Solver::train() {
   restore_best();
   if (!options_.checkpoint_dir.empty()) {
     const std::string params = path_in_folder(options_.checkpoint_dir, "params");
-    std::filesystem::create_directories(params);
+    create_folders(params);
     for (const Parameter& p : model_.parameters()) {
       save_npy(path_in_folder(params, p.name() + ".npy"), p.value());
     }
@@ -186,6 +186,7 @@ void Solver::step() {
                     non_finite_grad.empty() ? "none (all gradients are finite)" : non_finite_grad));
   }
   check_divergence(loss);
+  if (options_.clip_grad_norm > 0) clip_grad_norm(model_.parameters(), options_.clip_grad_norm);
   const double lr = optimizer_->learning_rate();
   optimizer_->step(model_.parameters());
   ++iteration_;
@@ -302,6 +303,7 @@ Json Solver::config() const {
             {"lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine"},
             {"lr_decay", options_.lr_decay},
             {"batch_size", options_.batch_size},
+            {"clip_grad_norm", options_.clip_grad_norm},
             {"num_epochs", options_.num_epochs},
             {"reg", model_.reg()},
             {"num_train", data_.X_train.dim(0)},
@@ -313,7 +315,8 @@ Json Solver::config() const {
               {"decay_rate", options_.optim_config.decay_rate},
               {"beta1", options_.optim_config.beta1},
               {"beta2", options_.optim_config.beta2},
-              {"epsilon", options_.optim_config.epsilon}}},
+              {"epsilon", options_.optim_config.epsilon},
+              {"weight_decay", options_.optim_config.weight_decay}}},
             {"num_train_samples", options_.num_train_samples},
             {"num_val_samples", options_.num_val_samples},
             {"divergence_factor", options_.divergence_factor}};

@@ -66,6 +66,9 @@ struct SolverOptions {
   double min_lr = 0.0;  // the cosine schedule's floor
   std::int64_t batch_size = 100;
   std::int64_t num_epochs = 10;
+  // > 0: before each update the gradients are clipped to this global L2
+  // norm (optim/clip.h); 0: no clipping.
+  double clip_grad_norm = 0.0;
   std::int64_t print_every = 10;  // iterations between printed losses (verbose)
   bool verbose = true;
   std::int64_t num_train_samples = 1000;  // training examples to measure accuracy on; 0: all

@@ -28,10 +28,10 @@ constexpr std::int64_t kStateVersion = 2;
 // (num_epochs aside: it may grow). What is left out changes no result:
 // divergence_factor, which only decides whether a run stops, and what a
 // Solver's user records next to them (extra_config).
-constexpr std::array<const char*, 13> kSameOnResume = {
-    "update_rule", "optim_config", "learning_rate",     "lr_schedule", "lr_decay",        "min_lr",
-    "batch_size",  "num_train",    "num_train_samples", "num_val",     "num_val_samples", "seed",
-    "reg"};
+constexpr std::array<const char*, 14> kSameOnResume = {
+    "update_rule", "optim_config",    "learning_rate",  "lr_schedule", "lr_decay",
+    "min_lr",      "batch_size",      "clip_grad_norm", "num_train",   "num_train_samples",
+    "num_val",     "num_val_samples", "seed",           "reg"};
 
 void check_same_run(const Checkpoint& c, const Json& recorded, const Json& now) {
   for (const char* key : kSameOnResume) {

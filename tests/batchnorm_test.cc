@@ -130,6 +130,31 @@ TEST_CASE("batchnorm: training normalises every feature of the batch") {
   }
 }
 
+TEST_CASE("Running statistics start at mean 0 and variance 1 (PyTorch's choice)") {
+  Rng rng(7);
+  const Tensor x = Tensor::randn({6, 3}, rng, DType::f64);
+  const Tensor gamma = Tensor::ones({3}, DType::f64), beta = Tensor::zeros({3}, DType::f64);
+  // Test mode on a fresh state: (x - 0) / sqrt(1 + eps).
+  BatchNormState fresh;
+  fresh.mode = Mode::test;
+  const Tensor out = batchnorm_forward(x, gamma, beta, fresh).out;
+  CHECK(fresh.running_mean.to_vector() == std::vector<double>{0, 0, 0});
+  CHECK(fresh.running_var.to_vector() == std::vector<double>{1, 1, 1});
+  for (std::int64_t i = 0; i < 6; ++i) {
+    CHECK(out.at<double>(i, 1) == doctest::Approx(x.at<double>(i, 1) / std::sqrt(1 + 1e-5)));
+  }
+  // One training step: running = 0.9 * (0, 1) + 0.1 * (batch mean, biased variance).
+  BatchNormState train;
+  batchnorm_forward(x, gamma, beta, train);
+  for (std::int64_t d = 0; d < 3; ++d) {
+    double mean = 0, var = 0;
+    for (std::int64_t i = 0; i < 6; ++i) mean += x.at<double>(i, d) / 6;
+    for (std::int64_t i = 0; i < 6; ++i) var += std::pow(x.at<double>(i, d) - mean, 2) / 6;
+    CHECK(train.running_mean.at<double>(d) == doctest::Approx(0.1 * mean).epsilon(1e-12));
+    CHECK(train.running_var.at<double>(d) == doctest::Approx(0.9 + 0.1 * var).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("batchnorm: running statistics approach the data's, and test mode uses them") {
   Rng rng(6);
   const std::vector<double> means = {-2.0, 5.0}, stds = {0.5, 3.0};

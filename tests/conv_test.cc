@@ -30,13 +30,14 @@ struct ConvCase {
 
 // N = 1, stride 2, pad 0 and 3, non-square inputs and kernels, 1x1 kernels.
 const std::vector<ConvCase> kAwkward = {
-    {{2, 3, 7, 7}, {4, 3, 3, 3}, {2, 1}},  // stride 2, pad 1
-    {{1, 2, 5, 9}, {3, 2, 3, 5}, {1, 0}},  // N = 1, pad 0, non-square input and kernel
-    {{2, 3, 6, 6}, {2, 3, 7, 7}, {1, 3}},  // pad 3 with a 7x7 kernel
-    {{3, 4, 5, 7}, {5, 4, 1, 1}, {1, 0}},  // 1x1 kernel (pointwise path)
-    {{2, 2, 8, 6}, {3, 2, 2, 2}, {2, 0}},  // stride 2, pad 0, even kernel
-    {{1, 1, 9, 5}, {2, 1, 5, 1}, {2, 0}},  // tall kernel, stride 2
-    {{2, 3, 5, 5}, {2, 3, 1, 1}, {2, 0}},  // 1x1 kernel at stride 2 (not pointwise)
+    {{2, 3, 7, 7}, {4, 3, 3, 3}, {2, 1}},   // stride 2, pad 1
+    {{1, 2, 5, 9}, {3, 2, 3, 5}, {1, 0}},   // N = 1, pad 0, non-square input and kernel
+    {{2, 3, 6, 6}, {2, 3, 7, 7}, {1, 3}},   // pad 3 with a 7x7 kernel
+    {{3, 4, 5, 7}, {5, 4, 1, 1}, {1, 0}},   // 1x1 kernel (pointwise path)
+    {{2, 2, 8, 6}, {3, 2, 2, 2}, {2, 0}},   // stride 2, pad 0, even kernel
+    {{1, 1, 9, 5}, {2, 1, 5, 1}, {2, 0}},   // tall kernel, stride 2
+    {{2, 3, 5, 5}, {2, 3, 1, 1}, {2, 0}},   // 1x1 kernel at stride 2 (not pointwise)
+    {{1, 4, 6, 10}, {5, 4, 3, 3}, {1, 3}},  // pad 3 > the 3x3 filter (as CS231n and PyTorch allow)
 };
 
 }  // namespace
@@ -102,6 +103,20 @@ TEST_CASE("conv2d backward skips dx when the input needs no gradient") {
   CHECK(grads.dw.defined());
 }
 
+TEST_CASE("conv2d accepts a pad larger than the filter: the border outputs see only zeros") {
+  // CS231n's conv_forward_naive and PyTorch accept x (1,4,6,10), w (5,4,3,3),
+  // stride 1, pad 3: the output is (1,5,10,14), and each output whose window
+  // lies wholly in the padding equals the bias.
+  Rng rng(6);
+  const Tensor x = randn({1, 4, 6, 10}, rng), w = randn({5, 4, 3, 3}, rng), b = randn({5}, rng);
+  const auto out = conv2d_forward(x, w, b, {1, 3}).out;
+  REQUIRE(out.shape() == Shape{1, 5, 10, 14});
+  for (std::int64_t f = 0; f < 5; ++f) {
+    CHECK(out.at<double>(0, f, 0, 0) == b.at<double>(f));
+    CHECK(out.at<double>(0, f, 9, 13) == b.at<double>(f));
+  }
+}
+
 TEST_CASE("conv2d output size follows 1 + (H + 2 pad - HH) / stride") {
   const auto r = conv2d_forward(Tensor::zeros({2, 3, 32, 32}), Tensor::zeros({32, 3, 7, 7}),
                                 Tensor::zeros({32}), {1, 3});
@@ -128,9 +143,6 @@ TEST_CASE("conv2d rejects bad shapes and parameters with the op, expected and ac
                        ArgumentError);
   CHECK_THROWS_WITH_AS(conv2d_forward(x3, w, b, {1, -1}),
                        "conv2d: pad must not be negative, got -1", ArgumentError);
-  CHECK_THROWS_WITH_AS(conv2d_forward(x3, w, b, {1, 3}),
-                       doctest::Contains("conv2d: pad 3 must be smaller than the filter 3x3"),
-                       ArgumentError);
   CHECK_THROWS_WITH_AS(conv2d_forward(Tensor::zeros({2, 3, 2, 2}), w, b, {1, 0}),
                        doctest::Contains("conv2d: the 3x3 filter is larger than the padded input"),
                        ArgumentError);

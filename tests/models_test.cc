@@ -4,11 +4,13 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "graph/errors.h"
 #include "graph/gradcheck.h"
 #include "graph/rng.h"
+#include "io/npy.h"
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
 #include "ops/linear.h"
@@ -122,6 +124,44 @@ TEST_CASE("FullyConnectedNet: every parameter's gradient, with L2, norms and dro
   }
 }
 
+// The CS231n BatchNormalization notebook's check, on its own numbers
+// (np.random.seed(231); X = randn(2, 15); y = randint(10, size=2); then the
+// weights of FullyConnectedNet([20, 30], weight_scale=5e-2) for reg 0 and
+// 3.14, saved by NumPy in tests/golden/cs231n_bn_fc/). The hidden biases
+// are cancelled by batch norm: their true gradient is zero. NumPy's centred
+// backward leaves |db| <= 3.1e-15 (reg 0) and 2.9e-16 (reg 3.14); the
+// uncentred a * dout + b * x + c form left up to 7e-15 at reg 3.14.
+TEST_CASE("A bias feeding batch norm: zero gradient to rounding, on the notebook's N = 2 check") {
+  const std::string folder = "tests/golden/cs231n_bn_fc/";
+  const Tensor x = load_npy(folder + "X.npy");
+  Labels y;
+  for (double label : load_npy(folder + "y.npy").to_vector()) {
+    y.push_back(static_cast<std::int32_t>(label));
+  }
+  for (const auto& [reg, name, bound] : {std::tuple{0.0, "0", 1e-14}, {3.14, "3.14", 1e-15}}) {
+    FullyConnectedNetOptions o;
+    o.hidden_dims = {20, 30};
+    o.input_dim = 15;
+    o.num_classes = 10;
+    o.reg = reg;
+    o.normalization = Normalization::batchnorm;
+    o.dtype = DType::f64;
+    FullyConnectedNet net(o);
+    for (const char* w : {"W1", "W2", "W3"}) {
+      net.parameter(w).value().copy_(load_npy(folder + "reg" + name + "_" + w + ".npy"));
+    }
+    net.zero_grad();
+    net.loss(x, y);
+    for (const char* bias : {"b1", "b2"}) {
+      CAPTURE(reg);
+      CAPTURE(bias);
+      double worst = 0;
+      for (double g : net.parameter(bias).grad().to_vector()) worst = std::max(worst, std::abs(g));
+      CHECK(worst <= bound);
+    }
+  }
+}
+
 TEST_CASE("ThreeLayerConvNet: every parameter's gradient, with and without spatial batch norm") {
   Rng rng(4);
   const Tensor x = Tensor::randn({2, 3, 8, 8}, rng, DType::f64);
@@ -164,6 +204,19 @@ TEST_CASE("Parameters, buffers and names") {
                                           "beta2", "W3", "b3"});
   CHECK(net.buffers().size() == 4);
   CHECK(net.buffers()[0].name == "bn1.running_mean");
+  // Running statistics start at mean 0, variance 1 (ops/spatial_batchnorm.h).
+  ThreeLayerConvNetOptions c;
+  c.input_dim = {1, 4, 4};
+  c.filter_size = 3;
+  c.spatial_batchnorm = true;
+  ThreeLayerConvNet cnn(c);
+  for (const Module* m : {static_cast<const Module*>(&net), static_cast<const Module*>(&cnn)}) {
+    for (const NamedTensor& b : m->buffers()) {
+      CAPTURE(b.name);
+      const bool is_var = b.name.find("running_var") != std::string::npos;
+      for (double v : b.tensor->to_vector()) CHECK(v == (is_var ? 1.0 : 0.0));
+    }
+  }
   CHECK(net.parameter("W2").value().shape() == Shape{4, 5});
   CHECK_THROWS_WITH_AS(net.parameter("W9"), "FullyConnectedNet: no parameter named 'W9'",
                        ArgumentError);

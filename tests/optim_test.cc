@@ -7,6 +7,7 @@
 
 #include "graph/errors.h"
 #include "graph/parameter.h"
+#include "optim/clip.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "optim/update_rules.h"
@@ -188,4 +189,69 @@ TEST_CASE("Learning-rate schedules") {
   CHECK_THROWS_WITH_AS(check_schedule(bad), "lr_decay: must be in (0, 1], got 1.5", ArgumentError);
   CHECK_THROWS_AS(parse_schedule_kind("linear"), ArgumentError);
   CHECK(parse_schedule_kind("cosine") == LrSchedule::Kind::cosine);
+}
+
+TEST_CASE("sgd_nesterov_momentum: the nndl notebook's rule, step by step") {
+  Parameter w = seed_parameter();
+  SgdNesterov optimizer(1e-3, 0.9);
+  optimizer.load_state({"sgd_nesterov_momentum", {{"w/velocity", linspace(0.6, 0.9)}}});
+  const std::vector<double> w0 = w.value().to_vector(), dw = w.grad().to_vector();
+  const std::vector<double> v0 = linspace(0.6, 0.9).to_vector();
+  optimizer.step({w});
+  std::vector<double> expected_w(w0.size()), expected_v(w0.size());
+  for (std::size_t i = 0; i < w0.size(); ++i) {
+    expected_v[i] = 0.9 * v0[i] - 1e-3 * dw[i];
+    expected_w[i] = w0[i] - 0.9 * v0[i] + 1.9 * expected_v[i];
+  }
+  check_elementwise(w.value(), expected_w);
+  check_elementwise(optimizer.state().slots.at("w/velocity"), expected_v);
+  CHECK(make_optimizer("sgd_nesterov_momentum")->learning_rate() == 1e-2);
+}
+
+TEST_CASE("adamw: three steps equal torch.optim.AdamW's (float64)") {
+  // torch 1.13: AdamW([w], lr=1e-2, betas=(0.9, 0.999), eps=1e-8,
+  // weight_decay=0.1), w = linspace(-0.4, 0.6), gradient (t + 1) *
+  // linspace(-0.6, 0.4) at step t = 0, 1, 2.
+  const std::vector<double> torch_w = {
+      -0.36959900926290373, -0.317125167243142,  -0.26465132523037377,  -0.21217748322709684,
+      -0.15970364123715902, -0.107229799266813,  -0.054755957326943105, -0.002282115438328465,
+      0.050191726353805574, 0.10266556792885838, 0.15513940882165575,   0.2076132439152847,
+      0.20168272084770741,  0.2541565588409201,  0.30663039995676267,   0.3591042415930435,
+      0.4115780834103464,   0.46405192531169515, 0.5165257672588873,    0.5689996092338266};
+  Parameter w = seed_parameter();
+  AdamW optimizer(1e-2, 0.9, 0.999, 1e-8, 0.1);
+  const Tensor dw = linspace(-0.6, 0.4);
+  for (int t = 0; t < 3; ++t) {
+    w.grad().copy_(dw);
+    w.grad().scale_(t + 1);
+    optimizer.step({w});
+  }
+  const std::vector<double> got = w.value().to_vector();
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::abs(got[i] - torch_w[i]) <= 1e-15);
+  }
+  CHECK(optimizer.state().slots.count("w/t") == 1);
+  OptimConfig bad;
+  bad.weight_decay = -1;
+  CHECK_THROWS_WITH_AS(make_optimizer("adamw", bad),
+                       "adamw: weight_decay must be a finite number >= 0, got -1", ArgumentError);
+}
+
+TEST_CASE("clip_grad_norm: the global L2 norm, gradients scaled only above max_norm") {
+  Parameter a("a", Tensor::zeros({2}, DType::f64)), b("b", Tensor::zeros({1}, DType::f64));
+  a.grad().copy_(Tensor::from_values({2}, {3.0, 0.0}, DType::f64));
+  b.grad().copy_(Tensor::from_values({1}, {4.0}, DType::f64));
+  CHECK(clip_grad_norm({a, b}, 10.0) == 5.0);  // below: unchanged
+  CHECK(a.grad().to_vector() == std::vector<double>{3.0, 0.0});
+  CHECK(clip_grad_norm({a, b}, 1.0) == 5.0);  // above: scaled to norm 1 (to 1e-6)
+  const double factor = 1.0 / (5.0 + 1e-6);
+  CHECK(a.grad().to_vector() == std::vector<double>{3.0 * factor, 0.0});
+  CHECK(b.grad().to_vector() == std::vector<double>{4.0 * factor});
+  CHECK_THROWS_WITH_AS(clip_grad_norm({a}, 0.0),
+                       "clip_grad_norm: max_norm must be a finite number > 0, got 0",
+                       ArgumentError);
+  b.grad().fill_(std::nan(""));
+  CHECK(std::isnan(clip_grad_norm({a, b}, 1.0)));  // left as they are
+  CHECK(a.grad().to_vector() == std::vector<double>{3.0 * factor, 0.0});
 }

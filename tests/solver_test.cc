@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -284,6 +285,41 @@ TEST_CASE("Resuming another run's checkpoint is refused with the file named") {
   Solver batch_solver(same, data, other_batch);
   CHECK_THROWS_WITH_AS(batch_solver.resume(path), doctest::Contains("the run used batch_size 20"),
                        FileError);
+}
+
+TEST_CASE("clip_grad_norm bounds each update: sgd moves the parameters by at most lr * max_norm") {
+  const SolverData data = quadrant_data(40, 10, 12);
+  for (const double max_norm : {1e-3, 0.0}) {
+    FullyConnectedNet net(small_fc());
+    const std::vector<std::vector<double>> before = values_of(net);
+    SolverOptions s = quiet(1);
+    s.update_rule = "sgd";
+    s.optim_config.learning_rate = 1.0;
+    s.batch_size = 40;  // one iteration
+    s.clip_grad_norm = max_norm;
+    Solver solver(net, data, s);
+    solver.train();
+    double moved = 0;  // the global L2 norm of the change
+    const std::vector<std::vector<double>> after = values_of(net);
+    for (std::size_t p = 0; p < after.size(); ++p) {
+      for (std::size_t i = 0; i < after[p].size(); ++i) {
+        moved += (after[p][i] - before[p][i]) * (after[p][i] - before[p][i]);
+      }
+    }
+    CAPTURE(max_norm);
+    if (max_norm > 0) {
+      CHECK(std::sqrt(moved) <= 1.0 * max_norm * (1 + 1e-5));
+      CHECK(std::sqrt(moved) > 0.5 * max_norm);
+    } else {
+      CHECK(std::sqrt(moved) > 1e-2);  // unclipped, the first step is large
+    }
+  }
+  FullyConnectedNet net(small_fc());
+  SolverOptions s = quiet(1);
+  s.clip_grad_norm = -1;
+  CHECK_THROWS_WITH_AS(Solver(net, data, s),
+                       "Solver: clip_grad_norm: must be a finite number >= 0 (0: off), got -1",
+                       ArgumentError);
 }
 
 TEST_CASE("Solver options are validated, naming the option") {

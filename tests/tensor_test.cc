@@ -20,10 +20,12 @@ TEST_CASE("Shape: rank, numel, printing and bad dimensions") {
   CHECK(Shape{}.str() == "()");
   CHECK(Shape{}.numel() == 1);
   CHECK(Shape{2, 3} != Shape{3, 2});
-  CHECK_THROWS_AS(Shape({2, -1}), std::invalid_argument);
-  CHECK_THROWS_AS(Shape({1, 1, 1, 1, 1, 1, 1}), std::invalid_argument);
+  // Shape's errors are tapegrad errors like every other (tg::Error).
+  CHECK_THROWS_WITH_AS(Shape({2, -1}), "Shape: dimension 1 is negative (-1)", ArgumentError);
+  CHECK_THROWS_WITH_AS(Shape({1, 1, 1, 1, 1, 1, 1}), doctest::Contains("rank 7 exceeds"),
+                       ArgumentError);
   // Even an empty shape may not hide an overflowing product.
-  CHECK_THROWS_AS(Shape({0, std::int64_t{1} << 62, std::int64_t{1} << 62}), std::invalid_argument);
+  CHECK_THROWS_AS(Shape({0, std::int64_t{1} << 62, std::int64_t{1} << 62}), ArgumentError);
   CHECK(Shape({0, std::int64_t{1} << 62}).numel() == 0);
 }
 
@@ -166,4 +168,42 @@ TEST_CASE("take_rows copies rows in order, repeats allowed, bounds-checked") {
   CHECK_FALSE(r.shares_storage_with(t));
   CHECK_THROWS_WITH_AS(take_rows(t, {3}), "take_rows: row 3 (position 0) is outside [0, 3)",
                        ArgumentError);
+}
+
+TEST_CASE("Allocating a tensor checks its size in bytes") {
+  // 2^62 elements fit a Shape, but not 8 bytes each in 64 bits.
+  CHECK_THROWS_WITH_AS(Tensor::empty({std::int64_t{1} << 60, 4}, DType::f64),
+                       doctest::Contains("Tensor::empty: shape (1152921504606846976,4) of float64"),
+                       ArgumentError);
+  // Fits 64 bits, but no address space holds it.
+  CHECK_THROWS_WITH_AS(Tensor::zeros({std::int64_t{1} << 30, std::int64_t{1} << 30}),
+                       doctest::Contains("more than the 281474976710656 bytes"), ArgumentError);
+  CHECK_THROWS_WITH_AS(Buffer(~std::size_t{0} - 8),
+                       doctest::Contains("Buffer: 18446744073709551607"), ArgumentError);
+  // The largest allowed size is not refused by the check (only, maybe, by
+  // the system): an empty tensor of a huge shape is fine.
+  CHECK(Tensor::empty({0, std::int64_t{1} << 60}).bytes() == 0);
+}
+
+TEST_CASE("In-place updates bump the storage's version, shared by its views") {
+  Tensor t = Tensor::zeros({2, 3}, DType::f64);
+  const Tensor view = t.reshape({6});
+  const std::uint32_t start = t.version();
+  CHECK(view.version() == start);
+  t.fill_(1.0);
+  CHECK(view.version() == start + 1);
+  t.add_(Tensor::ones({2, 3}, DType::f64));
+  t.scale_(2.0);
+  t.copy_(Tensor::ones({2, 3}, DType::f64));
+  CHECK(view.version() == start + 4);
+  t.data<double>()[0] = 5.0;  // a raw write is not seen...
+  CHECK(t.version() == start + 4);
+  t.mark_modified();  // ...until it is declared
+  CHECK(view.version() == start + 5);
+  // clone() and to() make new storage with its own count.
+  CHECK(t.clone().version() == 0);
+  CHECK(Tensor().version() == 0);
+  // A failed in-place update changes nothing.
+  CHECK_THROWS_AS(t.add_(Tensor::ones({3}, DType::f64)), ArgumentError);
+  CHECK(t.version() == start + 5);
 }

@@ -20,6 +20,7 @@
 #include "models/three_layer_convnet.h"
 #include "ops/conv2d.h"
 #include "ops/linear.h"
+#include "ops/matmul.h"
 #include "ops/max_pool2d.h"
 #include "ops/relu.h"
 #include "ops/spatial_batchnorm.h"
@@ -124,6 +125,24 @@ TEST_CASE("linear forward and backward: the same bits for any thread count") {
       LinearForward f = linear_forward(x, w, b);
       LinearGrads g = linear_backward(dout, f.cache);
       return std::vector<Tensor>{f.out, g.dx, g.dw, g.db};
+    });
+  }
+}
+
+TEST_CASE("matmul, plain and batched: the same bits for any thread count") {
+  struct Case {
+    Shape a, b;
+  };
+  for (const Case& c : {Case{{64, 3000}, {3000, 100}}, Case{{6, 40, 500}, {500, 30}},
+                        Case{{5, 30, 200}, {5, 200, 20}}}) {
+    CAPTURE(c.a.str());
+    Rng rng(8);
+    const Tensor a = Tensor::randn(c.a, rng), b = Tensor::randn(c.b, rng);
+    check_same_for_any_thread_count([&] {
+      MatmulForward f = matmul_forward(a, b);
+      Rng grad_rng(9);
+      MatmulGrads g = matmul_backward(Tensor::randn(f.out.shape(), grad_rng), f.cache);
+      return std::vector<Tensor>{f.out, g.da, g.db};
     });
   }
 }

@@ -148,9 +148,13 @@ const std::vector<FlagSpec>& flag_specs() {
          f.lr_schedule = read_choice("lr-schedule", t, {"step", "cosine"});
        },
        [](const F& f) { return Json(f.lr_schedule); }},
-      {"optimizer", "NAME", "Update rule: sgd, sgd_momentum, rmsprop or adam", OnResume::same,
+      {"optimizer", "NAME",
+       "Update rule: sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam or adamw",
+       OnResume::same,
        [](F& f, S t) {
-         f.optimizer = read_choice("optimizer", t, {"sgd", "sgd_momentum", "rmsprop", "adam"});
+         f.optimizer = read_choice(
+             "optimizer", t,
+             {"sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adam", "adamw"});
        },
        [](const F& f) { return Json(f.optimizer); }},
       {"reg", "NUMBER", "L2 regularisation strength", OnResume::same,
