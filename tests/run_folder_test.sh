@@ -145,10 +145,21 @@ for signal in INT TERM; do
   expect "SIG$signal: the resumed run stopped again ($status)" test "$status" -eq "$expected"
 done
 # A signal while the data loads: nothing to save, no run folder. A second
-# one exits at once.
+# one exits at once. (Loading takes a good part of a second: the signals
+# are sent as soon as the handler is installed, the second once the first
+# was handled.)
+wait_for_handler() {  # until process $1 catches SIGINT
+  local caught
+  for _ in $(seq 1 3000); do
+    caught=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+    [[ -n $caught ]] && (((16#$caught >> 1) & 1)) && return 0
+    sleep 0.01
+  done
+  return 1
+}
 "$train" "${small[@]}" "${fc[@]}" --out early >early.txt 2>&1 &
 pid=$!
-sleep 0.3
+wait_for_handler "$pid"
 kill -INT "$pid"
 wait "$pid"
 expect "Ctrl-C while loading: exit 130" test $? -eq 130
@@ -156,14 +167,15 @@ expect "Ctrl-C while loading: says so" contains early.txt "stopped before traini
 expect "Ctrl-C while loading: no run folder" test ! -e early
 "$train" "${small[@]}" "${fc[@]}" --out twice >twice.txt 2>&1 &
 pid=$!
-sleep 0.3
+wait_for_handler "$pid"
 kill -INT "$pid"
-sleep 0.1
+wait_for_text twice.txt "stopping after the current step"
 kill -INT "$pid"
 wait "$pid"
 expect "two Ctrl-C: exit 130" test $? -eq 130
 expect "two Ctrl-C: the second exits at once" contains twice.txt "second signal: exiting at once"
 expect "two Ctrl-C: without waiting for the data" test "$(grep -c "stopped before" twice.txt)" -eq 0
+expect "two Ctrl-C: no run folder" test ! -e twice
 
 # 7. Temporary files of interrupted writes are removed when a run starts;
 # those of a process still running (this shell) and other files are kept.

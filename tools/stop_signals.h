@@ -1,6 +1,8 @@
-// Ctrl-C and SIGTERM for a tool that must not lose work: the first one asks
-// the work to stop at the next safe point (tools/train: after the current
-// step, with a checkpoint); a second one ends the process at once.
+// Ctrl-C and SIGTERM for tools/train, which must not lose work: the first
+// one asks training to stop at the next safe point (after the current step,
+// with a checkpoint); a second one ends the process at once. The handlers
+// are installed even where SIGINT was ignored (a background job of a
+// script): a signal sent on purpose is obeyed.
 #pragma once
 
 namespace tg {
