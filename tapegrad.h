@@ -5,9 +5,10 @@
 //   class MyNet : public tg::Module { ... tg::conv2d, tg::relu, tg::linear ... };
 //   tg::Solver solver(model, {X_train, y_train, X_val, y_val}, options);
 //
-// The tensor and the tape (graph/), every op (ops/), Module and the shipped
-// models (models/), the update rules (optim/), the data sets (data/), the
-// Solver (solver/), and the gradient checks. Bazel: deps = ["//:tapegrad"].
+// The tensor and the tape (graph/), every op (ops/), Module, the shipped
+// models and model files (models/), the update rules (optim/), the data sets
+// and image files (data/), the Solver (solver/), and the gradient checks.
+// Bazel: deps = ["//:tapegrad"].
 #pragma once
 
 // The core: tensors, parameters, the tape, gradient checks.
@@ -65,8 +66,10 @@
 // Models, optimizers, data, training.
 #include "data/cifar10.h"
 #include "data/idx.h"
+#include "data/image_file.h"
 #include "data/preprocess.h"
 #include "models/fully_connected_net.h"
+#include "models/model_file.h"
 #include "models/module.h"
 #include "models/three_layer_convnet.h"
 #include "optim/clip.h"

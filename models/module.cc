@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "graph/checks.h"
+#include "models/model_file.h"
 #include "ops/add.h"
 #include "ops/l2_penalty.h"
 #include "ops/softmax_loss.h"
@@ -24,11 +25,24 @@ double Module::loss(const Tensor& x, const Labels& y) {
 }
 
 Tensor Module::scores(const Tensor& x) {
+  // Test mode for this call only, restored however forward() ends.
+  struct RestoreMode {
+    Mode& mode;
+    Mode saved;
+    ~RestoreMode() { mode = saved; }
+  } restore{mode_, mode_};
+  mode_ = Mode::test;
   Tape::Options options = Tape::inference();
   options.detect_anomaly = detect_anomaly_;
   Tape tape(options);
   return forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_))).value();
 }
+
+void Module::save(const std::string& path, const InputSpec& input) const {
+  save_model(*this, path, input);
+}
+
+InputSpec Module::load(const std::string& path) { return load_model_into(*this, path); }
 
 Var Module::data_loss(const Var& scores, const Labels& y) { return softmax_loss(scores, y); }
 

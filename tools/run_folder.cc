@@ -8,6 +8,8 @@
 
 #include "graph/errors.h"
 #include "io/atomic_file.h"
+#include "models/model_export.h"
+#include "models/model_file.h"
 #include "report/run_files.h"
 #include "solver/solver.h"
 
@@ -27,8 +29,9 @@ bool exists(const std::string& path) {
   return fs::exists(path, error);
 }
 
-// Removes the files of the run `folder` holds: those above and params/*.npy
-// (params/ itself when that empties it). Nothing else is touched.
+// Removes the files of the run `folder` holds: those above, params/*.npy and
+// params/model.json (params/ itself when that empties it). Nothing else is
+// touched.
 void remove_run_files(const std::string& folder) {
   std::error_code error;
   for (std::string_view name : kRunFiles) {
@@ -40,7 +43,9 @@ void remove_run_files(const std::string& folder) {
   const std::string params = path_in_folder(folder, kParamsFolder);
   if (fs::is_directory(params, error)) {
     for (const fs::directory_entry& entry : fs::directory_iterator(params, error)) {
-      if (entry.path().extension() == ".npy" && !fs::remove(entry.path(), error)) {
+      const bool run_file =
+          entry.path().extension() == ".npy" || entry.path().filename() == kModelJsonFile;
+      if (run_file && !fs::remove(entry.path(), error)) {
         throw FileError(
             fmt::format("{}: cannot remove it: {}", entry.path().string(), error.message()));
       }

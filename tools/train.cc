@@ -40,6 +40,9 @@
 
 namespace {
 
+// Pixels to about [-0.5, 0.5] after the mean image is subtracted.
+constexpr double kPixelScale = 1.0 / 255.0;
+
 std::string data_title(const std::string& data) {
   if (data == "fashion-mnist") return "Fashion-MNIST";
   if (data == "mnist") return "MNIST";
@@ -61,7 +64,7 @@ tg::DataSplits load_splits(const tg::TrainFlags& flags) {
   pre.num_validation = flags.num_val;
   pre.num_training = train_images;
   pre.num_test = flags.num_test > 0 ? flags.num_test : raw.test.size();
-  pre.scale = 1.0 / 255.0;  // pixels to about [-0.5, 0.5] after the mean image is subtracted
+  pre.scale = kPixelScale;
   return tg::preprocess(raw, pre);
 }
 
@@ -181,6 +184,7 @@ int run(const tg::TrainCommandLine& command_line) {
   options.divergence_factor = flags.divergence_factor;
   options.seed = flags.seed;
   options.title = fmt::format("{} on {}", model->name(), data_title(flags.data));
+  options.model_input = {flags.data, data.mean_image, kPixelScale};  // saved in model.tgm
   options.extra_config = {{"train_flags", tg::flags_to_json(flags)}};
   tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs);
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
@@ -222,7 +226,7 @@ int run(const tg::TrainCommandLine& command_line) {
              trainer.best_val_acc(), tg::format_duration(seconds));
   fmt::print(
       "run folder: {}  (curves.svg, history.csv, epochs.csv, history.json, checkpoint.tgck, "
-      "params/*.npy)\n",
+      "model.tgm, params/)\n",
       folder.path);
   return 0;
 }
