@@ -565,6 +565,8 @@ TEST_CASE("An epoch count whose iterations overflow is refused") {
                        "Solver: num_epochs: 2635249153387078803 epochs of 5 iterations are more "
                        "iterations than 2^63 - 1",
                        ArgumentError);
+}
+
 TEST_CASE("A run folder gets model.tgm and a complete params/ of the best parameters") {
   const std::string folder = tg::testing::fresh_test_folder("run_model") + "/run";
   const SolverData data = quadrant_data(100, 20, 12);
@@ -578,9 +580,9 @@ TEST_CASE("A run folder gets model.tgm and a complete params/ of the best parame
   s.model_input.scale = 2.0;
   Solver solver(net, data, s);
   solver.train();
-  for (const char* file : {"model.tgm", "params/W1.npy", "params/gamma1.npy",
-                           "params/bn1.running_mean.npy", "params/bn1.running_var.npy",
-                           "params/mean_image.npy", "params/model.json"}) {
+  for (const char* file :
+       {"model.tgm", "params/W1.npy", "params/gamma1.npy", "params/bn1.running_mean.npy",
+        "params/bn1.running_var.npy", "params/mean_image.npy", "params/model.json"}) {
     CAPTURE(file);
     CHECK(std::filesystem::exists(folder + "/" + file));
   }

@@ -18,11 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kParamsFolder = "params";
-// model.tgm: the model file some versions write next to params/.
-const std::array<std::string_view, 6> kRunFiles = {kCheckpointFile, kHistoryCsvFile,
-                                                   kEpochsCsvFile,  kHistoryJsonFile,
-                                                   kCurvesSvgFile,  "model.tgm"};
+// The files a run leaves, tools/predict's outputs included; and params/.
+const std::array<std::string_view, 8> kRunFiles = {
+    kCheckpointFile, kHistoryCsvFile, kEpochsCsvFile,  kHistoryJsonFile,
+    kCurvesSvgFile,  kModelFile,      "confusion.svg", "predictions.csv"};
 
 bool exists(const std::string& path) {
   std::error_code error;
