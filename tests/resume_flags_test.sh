@@ -9,6 +9,7 @@ set -uo pipefail
 
 train="$PWD/$1"
 old_checkpoint="$PWD/$2"
+small_idx="$PWD/$3"
 work="${TEST_TMPDIR:-/tmp}/resume_flags_test"
 rm -rf "$work"
 mkdir -p "$work/elsewhere"
@@ -27,10 +28,10 @@ same_params() {  # same_params FOLDER FOLDER: every .npy byte for byte
   for file in "$1/params/"*.npy; do cmp -s "$file" "$2/params/$(basename "$file")" || return 1; done
 }
 
-# The data through a folder of links, given relatively: the run must record
-# where it is, and a resume from another folder must find it.
-mkdir data
-ln -s /usr/share/datasets/fashion-mnist/* data/
+# The data (the first 2000 Fashion-MNIST images: tests/small_idx.py) given
+# relatively: the run must record where it is, and a resume from another
+# folder must find it.
+python3 "$small_idx" /usr/share/datasets/fashion-mnist data 2000 200 || exit 1
 data_dir=$(realpath data)
 run=(--data-dir data --model fc --hidden-dims 40,30 --keep-prob 0.8 --lr 2e-3 --lr-decay 0.7
      --reg 1e-4 --num-train 640 --num-val 100 --num-test 100 --seed 11 --batch-size 32
@@ -74,6 +75,7 @@ refuse --model cnn "--model cnn differs from this run's --model fc"
 refuse --hidden-dims 40,31 "--hidden-dims 40,31 differs from this run's --hidden-dims 40,30"
 refuse --num-train 600 "--num-train 600 differs from this run's --num-train 640"
 refuse --num-test 90 "--num-test 90 differs from this run's --num-test 100"
+refuse --data-dir . "--data-dir $(realpath .) differs from this run's --data-dir $data_dir"
 refuse --data-dir /usr/share/datasets/fashion-mnist \
   "--data-dir /usr/share/datasets/fashion-mnist differs from this run's --data-dir $data_dir"
 refuse --filters 8 "--filters 8 differs from this run's --filters 32"
@@ -125,7 +127,8 @@ expect "--resume of a cosine run with more epochs: refused, says why" \
 
 # After a divergence, the run cannot be resumed with another --lr (it took a
 # step at the old rate before); the guard may be changed.
-"$train" --model fc --lr 1000 --num-train 320 --num-val 64 --num-test 64 --epochs 1 --out diverged \
+"$train" --data-dir data --model fc --lr 1000 --num-train 320 --num-val 64 --num-test 64 --epochs 1 \
+  --out diverged \
   >diverged.txt 2>&1
 expect "a diverging run stops with exit 1" test $? -eq 1
 "$train" --resume diverged --lr 1e-3 >refused.txt 2>&1

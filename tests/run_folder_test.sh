@@ -9,10 +9,13 @@
 set -uo pipefail
 
 train="$PWD/$1"
+small_idx="$PWD/$2"
 work="${TEST_TMPDIR:-/tmp}/run_folder_test"
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work" || exit 1
+# The first 1000 Fashion-MNIST images (tests/small_idx.py): loading takes no time.
+python3 "$small_idx" /usr/share/datasets/fashion-mnist data 1000 100 || exit 1
 failures=0
 
 expect() {  # expect DESCRIPTION CONDITION...
@@ -28,7 +31,7 @@ lines() { if [[ -f "$1" ]]; then echo $(($(wc -l <"$1") - 1)); else echo 0; fi; 
 # Waits (up to 60 s) until the file $1 exists.
 wait_for() { for _ in $(seq 1 6000); do [[ -e "$1" ]] && return 0; sleep 0.01; done; return 1; }
 
-small=(--num-train 320 --num-val 64 --num-test 64 --epochs 1)  # 5 iterations
+small=(--data-dir data --num-train 320 --num-val 64 --num-test 64 --epochs 1)  # 5 iterations
 fc=(--model fc --hidden-dims 32)
 cnn=(--model cnn --filters 2 --hidden 8)
 
@@ -159,7 +162,8 @@ wait_for_handler() {  # until process $1 catches SIGINT
   done
   return 1
 }
-"$train" "${small[@]}" "${fc[@]}" --out early >early.txt 2>&1 &
+real=(--data-dir /usr/share/datasets/fashion-mnist)  # loading takes a while
+"$train" "${small[@]}" "${fc[@]}" "${real[@]}" --out early >early.txt 2>&1 &
 pid=$!
 wait_for_handler "$pid"
 kill -INT "$pid"
@@ -167,7 +171,7 @@ wait "$pid"
 expect "Ctrl-C while loading: exit 130" test $? -eq 130
 expect "Ctrl-C while loading: says so" contains early.txt "stopped before training started"
 expect "Ctrl-C while loading: no run folder" test ! -e early
-"$train" "${small[@]}" "${fc[@]}" --out twice >twice.txt 2>&1 &
+"$train" "${small[@]}" "${fc[@]}" "${real[@]}" --out twice >twice.txt 2>&1 &
 pid=$!
 wait_for_handler "$pid"
 kill -INT "$pid"

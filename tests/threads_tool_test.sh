@@ -12,9 +12,10 @@ train="$PWD/$1"
 work="${TEST_TMPDIR:-/tmp}/threads_tool_test"
 rm -rf "$work"
 mkdir -p "$work"
+python3 "$2" /usr/share/datasets/fashion-mnist "$work/data" 1000 100 || exit 1
 failures=0
 
-common=(--num-train 640 --num-val 200 --num-test 100 --epochs 2 --seed 7)  # 10 iterations an epoch
+common=(--data-dir "$work/data" --num-train 640 --num-val 200 --num-test 100 --epochs 2 --seed 7)  # 10 iterations an epoch
 models=(
   "cnn:--model cnn --filters 8 --hidden 32 --filter-size 5"
   "fc:--model fc --hidden-dims 300,200 --keep-prob 0.7 --lr 3e-3"

@@ -102,13 +102,13 @@ RunFolder open_run_to_resume(const std::string& resume) {
   if (!fs::is_directory(folder, error)) {
     throw ArgumentError(fmt::format("--resume {}: no such run folder", resume));
   }
-  RunFolder run{folder, std::make_unique<FolderLock>(folder)};
   if (!fs::is_regular_file(path_in_folder(folder, kCheckpointFile), error)) {
     throw ArgumentError(fmt::format(
         "--resume {}: there is no {} in this folder (not a run folder, or a run that never "
         "started)",
         resume, kCheckpointFile));
   }
+  RunFolder run{folder, std::make_unique<FolderLock>(folder)};  // only a run folder gets a lock
   return run;
 }
 
