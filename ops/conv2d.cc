@@ -51,6 +51,11 @@ namespace {
 
 constexpr char kOp[] = "conv2d";
 
+// The backward pass sums dW over at most this many groups of images (see
+// backward): enough to keep 2 to 8 threads busy, few enough that the
+// partial sums cost little.
+constexpr std::int64_t kMaxImageGroups = 8;
+
 // A 1x1 filter at stride 1 without padding reads the input as it is: the
 // im2col matrix of an image is the image.
 bool is_pointwise(const Conv2dGeometry& g) {
@@ -211,46 +216,46 @@ Conv2dGrads backward(const Conv2dGeometry& g, const Tensor& dout, const Conv2dCa
   const auto weights = as_matrix<T>(cache.w, g.f, taps);
   const T* images = cache.x.data<T>();
   const T* upstream = dout.data<T>();
-  // Each thread sums dW and db over its images into its own part; the parts
-  // are added in image order afterwards, so results do not depend on timing.
-  struct Part {
-    std::int64_t first_image;
-    Tensor dw, db;
-  };
-  std::vector<Part> parts;
-  parallel_for(g.n, 1, [&](std::int64_t first, std::int64_t last) {
+  // dW and db sum over the images. The images are cut into fixed groups (at
+  // most kMaxImageGroups, sized from N alone); each group sums into its own
+  // part, and the parts are added in group order. So the additions and their
+  // order are the same for any number of threads: the same bits.
+  const std::int64_t groups = std::clamp<std::int64_t>(g.n, 1, kMaxImageGroups);
+  const std::int64_t group_size = (g.n + groups - 1) / groups;
+  std::vector<Tensor> dw_parts(static_cast<std::size_t>(groups));
+  std::vector<Tensor> db_parts(static_cast<std::size_t>(groups));
+  parallel_for(groups, 1, [&](std::int64_t first_group, std::int64_t last_group) {
     Scratch<T> scratch(g, dout.dtype(), need_dx);
-    Part part{first, Tensor::zeros(cache.w.shape(), dout.dtype()),
-              Tensor::zeros({g.f}, dout.dtype())};
-    auto dw_local = as_matrix<T>(part.dw, g.f, taps);
-    T* db_local = part.db.template data<T>();
-    for (std::int64_t n = first; n < last; ++n) {
-      for (std::int64_t f = 0; f < g.f; ++f) {
-        db_local[f] += static_cast<T>(block_sum(upstream + (n * g.f + f) * plane, plane));
-      }
-      const ConstMatrixView<T> unrolled(unroll(images + n * image_size, g, scratch), taps, plane);
-      const ConstMatrixView<T> d(upstream + n * g.f * plane, g.f, plane);
-      // dW = sum_n dout_n col_n^T
-      dw_local.noalias() += d * unrolled.transpose();
-      if (!need_dx) continue;
-      // dx_n = col2im(W^T dout_n)
-      T* dx_image = grads.dx.template data<T>() + n * image_size;
-      if (is_pointwise(g)) {
-        MatrixView<T>(dx_image, taps, plane).noalias() = weights.transpose() * d;
-      } else {
-        MatrixView<T>(scratch.dcol.template data<T>(), taps, plane).noalias() =
-            weights.transpose() * d;
-        fold(g, scratch, dx_image);
+    for (std::int64_t group = first_group; group < last_group; ++group) {
+      Tensor& dw_part = dw_parts[group] = Tensor::zeros(cache.w.shape(), dout.dtype());
+      Tensor& db_part = db_parts[group] = Tensor::zeros({g.f}, dout.dtype());
+      auto dw_local = as_matrix<T>(dw_part, g.f, taps);
+      T* db_local = db_part.template data<T>();
+      const std::int64_t last_image = std::min(g.n, (group + 1) * group_size);
+      for (std::int64_t n = group * group_size; n < last_image; ++n) {
+        for (std::int64_t f = 0; f < g.f; ++f) {
+          db_local[f] += static_cast<T>(block_sum(upstream + (n * g.f + f) * plane, plane));
+        }
+        const ConstMatrixView<T> unrolled(unroll(images + n * image_size, g, scratch), taps, plane);
+        const ConstMatrixView<T> d(upstream + n * g.f * plane, g.f, plane);
+        // dW = sum_n dout_n col_n^T
+        dw_local.noalias() += d * unrolled.transpose();
+        if (!need_dx) continue;
+        // dx_n = col2im(W^T dout_n)
+        T* dx_image = grads.dx.template data<T>() + n * image_size;
+        if (is_pointwise(g)) {
+          MatrixView<T>(dx_image, taps, plane).noalias() = weights.transpose() * d;
+        } else {
+          MatrixView<T>(scratch.dcol.template data<T>(), taps, plane).noalias() =
+              weights.transpose() * d;
+          fold(g, scratch, dx_image);
+        }
       }
     }
-#pragma omp critical(conv2d_parts)
-    parts.push_back(std::move(part));
   });
-  std::sort(parts.begin(), parts.end(),
-            [](const Part& a, const Part& b) { return a.first_image < b.first_image; });
-  for (const Part& part : parts) {
-    grads.dw.add_(part.dw);
-    grads.db.add_(part.db);
+  for (std::int64_t group = 0; group < groups; ++group) {
+    grads.dw.add_(dw_parts[group]);
+    grads.db.add_(db_parts[group]);
   }
   return grads;
 }
