@@ -1,9 +1,18 @@
 // 2-D convolution, NCHW (the seed's conv_forward / conv_backward):
 //   x (N, C, H, W), w (F, C, HH, WW), b (F) -> out (N, F, OH, OW),
 //   OH = 1 + (H + 2 pad - HH) / stride, OW likewise; zero padding.
-// conv2d_forward/backward are the fast path (im2col + GEMM, threaded over
-// the batch); ops/reference/conv2d_naive.h has the direct-loop reference they are tested
-// against.
+// conv2d_forward/backward route each pass to a kernel:
+//   float32 dw and db          oneDNN (ops/conv2d_onednn.h)
+//   float32 forward            oneDNN where it has a direct kernel (not for a
+//                              pad larger than the filter), else im2col
+//   float32 dx, C >= 16        the same
+//   float32 dx, C < 16         im2col + GEMM (ops/conv2d_im2col.h): oneDNN
+//                              pads C to 16 there, 3x the work
+//   float64, every pass        im2col + GEMM (oneDNN has no float64)
+// Either way the bits do not depend on the number of threads (they do
+// depend on the CPU's instruction set, which picks oneDNN's kernels).
+// ops/reference/conv2d_naive.h has the direct-loop reference both kernels
+// are tested against.
 #pragma once
 
 #include <cstdint>
