@@ -1,6 +1,7 @@
 #include "ops/conv2d.h"
 
 #include "graph/checks.h"
+#include "graph/format.h"
 #include "graph/op.h"
 #include "ops/conv2d_im2col.h"
 #include "ops/conv2d_onednn.h"
@@ -50,15 +51,34 @@ constexpr char kOp[] = "conv2d";
 // channels (an RGB input) it does 3x the work of im2col.
 constexpr std::int64_t kOneDnnMinDataChannels = 16;
 
+// The routing of ops/conv2d.h.
+bool forward_on_onednn(const Conv2dGeometry& g, DType dtype) {
+  return dtype == DType::f32 && conv2d_onednn_has_direct_kernel(g, Conv2dPass::forward);
+}
+bool dx_on_onednn(const Conv2dGeometry& g, DType dtype) {
+  return dtype == DType::f32 && g.c >= kOneDnnMinDataChannels &&
+         conv2d_onednn_has_direct_kernel(g, Conv2dPass::backward_data);
+}
+bool dw_on_onednn(DType dtype) { return dtype == DType::f32; }
+
 }  // namespace
+
+std::string conv2d_kernels(const Conv2dGeometry& g, DType dtype) {
+  const auto name = [&](bool onednn, Conv2dPass pass) {
+    return onednn ? "onednn " + conv2d_onednn_implementation(g, pass) : std::string("im2col");
+  };
+  return fmt::format("forward {}, dx {}, dw {}",
+                     name(forward_on_onednn(g, dtype), Conv2dPass::forward),
+                     name(dx_on_onednn(g, dtype), Conv2dPass::backward_data),
+                     name(dw_on_onednn(dtype), Conv2dPass::backward_weights));
+}
 
 Conv2dForward conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                              const Conv2dParams& params) {
   const Conv2dGeometry g = conv2d_geometry(kOp, x, w, params);
   check_conv2d_bias(kOp, x, b, g.f);
-  const bool onednn =
-      x.dtype() == DType::f32 && conv2d_onednn_has_direct_kernel(g, Conv2dPass::forward);
-  Tensor out = onednn ? conv2d_onednn_forward(g, x, w, b) : conv2d_im2col_forward(g, x, w, b);
+  Tensor out = forward_on_onednn(g, x.dtype()) ? conv2d_onednn_forward(g, x, w, b)
+                                               : conv2d_im2col_forward(g, x, w, b);
   return {std::move(out), {x, w, params}};
 }
 
@@ -66,17 +86,11 @@ Conv2dGrads conv2d_backward(const Tensor& dout, const Conv2dCache& cache, bool n
   const Conv2dGeometry g = conv2d_geometry("conv2d backward", cache.x, cache.w, cache.params);
   check_shape("conv2d backward", "dout", dout, {g.n, g.f, g.oh, g.ow});
   check_same_dtype("conv2d backward", "dout", dout, "x", cache.x);
-  if (dout.dtype() == DType::f64) {
-    Conv2dGrads grads = conv2d_im2col_backward_weights(g, dout, cache.x);
-    if (need_dx) grads.dx = conv2d_im2col_backward_data(g, dout, cache.w);
-    return grads;
-  }
-  Conv2dGrads grads = conv2d_onednn_backward_weights(g, dout, cache.x);
+  Conv2dGrads grads = dw_on_onednn(dout.dtype()) ? conv2d_onednn_backward_weights(g, dout, cache.x)
+                                                 : conv2d_im2col_backward_weights(g, dout, cache.x);
   if (need_dx) {
-    const bool onednn = g.c >= kOneDnnMinDataChannels &&
-                        conv2d_onednn_has_direct_kernel(g, Conv2dPass::backward_data);
-    grads.dx = onednn ? conv2d_onednn_backward_data(g, dout, cache.w)
-                      : conv2d_im2col_backward_data(g, dout, cache.w);
+    grads.dx = dx_on_onednn(g, dout.dtype()) ? conv2d_onednn_backward_data(g, dout, cache.w)
+                                             : conv2d_im2col_backward_data(g, dout, cache.w);
   }
   return grads;
 }

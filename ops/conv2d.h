@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "graph/tape.h"
 #include "graph/tensor.h"
@@ -61,6 +62,11 @@ void check_conv2d_bias(const char* op, const Tensor& x, const Tensor& b, std::in
 Conv2dForward conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                              const Conv2dParams& params);
 Conv2dGrads conv2d_backward(const Tensor& dout, const Conv2dCache& cache, bool need_dx = true);
+
+// Which kernel runs each pass of this convolution, as "forward onednn
+// jit:avx512_core, dx im2col, dw onednn jit:avx512_core" (for benchmark
+// records: oneDNN picks its kernels by the CPU's instruction set).
+std::string conv2d_kernels(const Conv2dGeometry& g, DType dtype);
 
 // Tape op.
 Var conv2d(const Var& x, const Var& w, const Var& b, const Conv2dParams& params);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "graph/errors.h"
@@ -231,6 +232,28 @@ TEST_CASE("oneDNN on the benchmark's layers matches float64 im2col to single pre
     CHECK(scaled_error(fast.dw, grads.dw) < 1e-5);
     CHECK(scaled_error(fast.db, grads.db) < 1e-5);
   }
+}
+
+TEST_CASE("conv2d routes each pass as ops/conv2d.h says") {
+  const auto kernels = [](const Shape& x, const Shape& w, const Conv2dParams& params, DType dtype) {
+    return conv2d_kernels(
+        conv2d_geometry("test", Tensor::zeros(x, dtype), Tensor::zeros(w, dtype), params), dtype);
+  };
+  // The benchmark's layers: conv1's 3 input channels take dx from im2col.
+  const std::string conv1 = kernels({64, 3, 32, 32}, {32, 3, 7, 7}, {1, 3}, DType::f32);
+  CAPTURE(conv1);
+  CHECK(conv1.rfind("forward onednn jit", 0) == 0);
+  CHECK(conv1.find(", dx im2col, dw onednn ") != std::string::npos);
+  const std::string conv2 = kernels({64, 64, 16, 16}, {64, 64, 3, 3}, {1, 1}, DType::f32);
+  CAPTURE(conv2);
+  CHECK(conv2.rfind("forward onednn jit", 0) == 0);
+  CHECK(conv2.find(", dx onednn jit") != std::string::npos);
+  CHECK(conv2.find(", dw onednn ") != std::string::npos);
+  // No direct oneDNN kernel for a pad above the filter's size.
+  CHECK(kernels({4, 16, 8, 8}, {8, 16, 3, 3}, {1, 4}, DType::f32)
+            .rfind("forward im2col, dx im2col", 0) == 0);
+  CHECK(kernels({64, 64, 16, 16}, {64, 64, 3, 3}, {1, 1}, DType::f64) ==
+        "forward im2col, dx im2col, dw im2col");
 }
 
 TEST_CASE("conv2d in float32 matches float64 to single precision") {
