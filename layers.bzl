@@ -14,7 +14,7 @@ file too (ast.literal_eval).
 LAYERS = [
     ["third_party"],  # the system libraries' BUILD files (zlib)
     ["graph"],  # tensors, the tape, parameters, gradient checks
-    ["io", "ops", "optim"],  # file formats; the ops; the update rules
+    ["distributed", "io", "ops", "optim"],  # MPI processes; file formats; the ops; update rules
     ["data", "models", "report"],  # data sets (io); models (ops); run reports (io)
     ["solver"],  # the Solver
     [""],  # the umbrella library //:tapegrad
@@ -31,6 +31,7 @@ TEST_FOLDERS = ["tests"]
 PACKAGES = [
     "",
     "data",
+    "distributed",
     "graph",
     "io",
     "models",

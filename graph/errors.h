@@ -43,4 +43,11 @@ class NumericError : public Error {
   using Error::Error;
 };
 
+// The processes of a data-parallel run disagree (their parameters' checksums
+// differ), or their transport failed (distributed/).
+class ReplicaError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace tg

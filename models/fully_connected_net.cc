@@ -101,6 +101,7 @@ Var FullyConnectedNet::forward(const Var& x) {
     Layer& layer = layers_[i];
     if (options_.normalization == Normalization::batchnorm) {
       layer.bn.mode = mode();
+      layer.bn.replicas = batchnorm_replicas();
       h = affine_bn_relu(h, layer.w, layer.b, layer.gamma, layer.beta, layer.bn);
     } else if (options_.normalization == Normalization::layernorm) {
       h = affine_ln_relu(h, layer.w, layer.b, layer.gamma, layer.beta, kLayerNormEps);

@@ -23,6 +23,7 @@
 
 #include "graph/labels.h"
 #include "graph/parameter.h"
+#include "graph/replicas.h"
 #include "graph/rng.h"
 #include "graph/tape.h"
 #include "graph/tensor.h"
@@ -96,6 +97,13 @@ class Module {
   // the tape records it, naming the first op that produced one (slower).
   void set_detect_anomaly(bool on) { detect_anomaly_ = on; }
 
+  // Sync batch norm in a data-parallel run (graph/replicas.h): the models'
+  // forward() passes these processes to their batch norm layers
+  // (BatchNormState::replicas), which then use the global batch's statistics.
+  // Null (the default): each process's own batch.
+  void set_batchnorm_replicas(Replicas* replicas) { batchnorm_replicas_ = replicas; }
+  Replicas* batchnorm_replicas() const { return batchnorm_replicas_; }
+
   // The generator behind dropout masks (saved in checkpoints).
   Rng& rng() { return rng_; }
 
@@ -118,6 +126,7 @@ class Module {
   double reg_ = 0.0;
   DType dtype_ = DType::f32;
   bool detect_anomaly_ = false;
+  Replicas* batchnorm_replicas_ = nullptr;
   Rng rng_{0};
 };
 

@@ -75,6 +75,7 @@ Var ThreeLayerConvNet::forward(const Var& x) {
   Var pooled;
   if (options_.spatial_batchnorm) {
     bn1_.mode = mode();
+    bn1_.replicas = batchnorm_replicas();
     pooled = conv_bn_relu_pool(x, w1_, b1_, gamma1_, beta1_, conv, bn1_, pool);
   } else {
     pooled = conv_relu_pool(x, w1_, b1_, conv, pool);

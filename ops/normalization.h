@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "graph/op.h"
+#include "graph/replicas.h"
 #include "graph/tensor.h"
 
 namespace tg {
@@ -20,6 +21,7 @@ struct NormCache {
   std::vector<double> mean;
   std::vector<double> inv_std;
   bool batch_statistics = true;  // false: batch norm in test mode (constants)
+  Replicas* replicas = nullptr;  // sync batch norm's processes (ops/spatial_batchnorm.h)
 };
 
 struct NormForward {

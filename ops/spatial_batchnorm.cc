@@ -117,15 +117,50 @@ void forward_rows(const Layout& l, const T* in, const T* g, const T* b, bool tra
   }
 }
 
+// Sync batch norm: the statistics of the global batch, whose slices the
+// processes hold, in the same two passes as one process: the per-channel sums
+// added over the processes (rank order) give the mean, then the squared
+// deviations from it, added likewise, the (biased) variance.
+template <class T>
+void global_statistics(const Layout& l, const T* in, Replicas& replicas, std::vector<double>& mean,
+                       std::vector<double>& variance) {
+  const double count = static_cast<double>(l.count()) * replicas.size();
+  std::vector<double> sums(l.c), squares(l.c);
+  parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t c = first; c < last; ++c) {
+      double sum = 0;
+      for (std::int64_t n = 0; n < l.n; ++n) sum += block_sum(in + l.block(n, c), l.plane);
+      sums[c] = sum;
+    }
+  });
+  sum_in_rank_order(replicas, sums);
+  for (std::int64_t c = 0; c < l.c; ++c) mean[c] = sums[c] / count;
+  parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t c = first; c < last; ++c) {
+      double sum = 0;
+      for (std::int64_t n = 0; n < l.n; ++n) {
+        sum += block_squared_deviation(in + l.block(n, c), l.plane, static_cast<T>(mean[c]));
+      }
+      squares[c] = sum;
+    }
+  });
+  sum_in_rank_order(replicas, squares);
+  for (std::int64_t c = 0; c < l.c; ++c) variance[c] = squares[c] / count;
+}
+
 template <class T>
 void forward(const Layout& l, const Tensor& x, const Tensor& gamma, const Tensor& beta,
              const BatchNormState& state, Tensor& out, NormCache& cache,
              std::vector<double>& variance) {
-  const bool train = state.mode == Mode::train;
+  bool train = state.mode == Mode::train;
   // Test mode normalises with the running statistics.
   for (std::int64_t c = 0; c < l.c; ++c) {
     cache.mean[c] = state.running_mean.data<T>()[c];
     variance[c] = state.running_var.data<T>()[c];
+  }
+  if (train && state.replicas != nullptr) {
+    global_statistics<T>(l, x.data<T>(), *state.replicas, cache.mean, variance);
+    train = false;  // the statistics are given: normalise with them
   }
   const auto run = l.plane == 1 ? forward_rows<T> : forward_planes<T>;
   run(l, x.data<T>(), gamma.data<T>(), beta.data<T>(), train, state.eps, out.data<T>(), cache,
@@ -216,9 +251,60 @@ void backward_rows(const Layout& l, const T* d, const T* in, const T* g, const N
   }
 }
 
+// Sync batch norm's backward: the same formulas (see dx_form) with the
+// global batch's sums of dout and dout * (x - mean), added over the processes
+// in rank order, and its count; dgamma and dbeta stay this process's sums.
+// dx's rounding residual is removed over the global batch too.
+template <class T>
+void backward_synced(const Layout& l, const T* d, const T* in, const T* g, const NormCache& cache,
+                     T* dx, T* dgamma, T* dbeta) {
+  Replicas& replicas = *cache.replicas;
+  const double count = static_cast<double>(l.count()) * replicas.size();
+  std::vector<double> sums(2 * l.c);  // sum(dout) per channel, then sum(dout * (x - mean))
+  parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t c = first; c < last; ++c) {
+      double sum_d = 0, sum_dx = 0;
+      for (std::int64_t n = 0; n < l.n; ++n) {
+        block_backward_sums(d + l.block(n, c), in + l.block(n, c), l.plane,
+                            static_cast<T>(cache.mean[c]), sum_d, sum_dx);
+      }
+      dgamma[c] = static_cast<T>(sum_dx * cache.inv_std[c]);
+      dbeta[c] = static_cast<T>(sum_d);
+      sums[c] = sum_d;
+      sums[l.c + c] = sum_dx;
+    }
+  });
+  sum_in_rank_order(replicas, sums);
+  std::vector<double> residual(l.c);
+  parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t c = first; c < last; ++c) {
+      const CentredDx<T> form =
+          dx_form<T>(cache.mean[c], cache.inv_std[c], g[c], sums[c], sums[l.c + c], count, true);
+      double sum = 0;
+      for (std::int64_t n = 0; n < l.n; ++n) {
+        block_backward_dx(d + l.block(n, c), in + l.block(n, c), l.plane, form, dx + l.block(n, c));
+        sum += block_sum(dx + l.block(n, c), l.plane);
+      }
+      residual[c] = sum;
+    }
+  });
+  sum_in_rank_order(replicas, residual);
+  parallel_for(l.c, grain_for(l.count()), [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t c = first; c < last; ++c) {
+      const T shift = static_cast<T>(-residual[c] / count);
+      for (std::int64_t n = 0; n < l.n; ++n) {
+        block_affine(dx + l.block(n, c), l.plane, T(1), shift, dx + l.block(n, c));
+      }
+    }
+  });
+}
+
 template <class T>
 void backward(const Layout& l, const Tensor& dout, const NormCache& cache, NormGrads& grads) {
-  const auto run = l.plane == 1 ? backward_rows<T> : backward_planes<T>;
+  const bool synced = cache.replicas != nullptr && cache.batch_statistics;
+  const auto run = synced         ? backward_synced<T>
+                   : l.plane == 1 ? backward_rows<T>
+                                  : backward_planes<T>;
   run(l, dout.data<T>(), cache.x.data<T>(), cache.gamma.data<T>(), cache, grads.dx.data<T>(),
       grads.dgamma.data<T>(), grads.dbeta.data<T>());
 }
@@ -276,7 +362,7 @@ NormForward spatial_batchnorm_forward(const Tensor& x, const Tensor& gamma, cons
 
   const Layout layout{x.dim(0), channels, x.dim(2) * x.dim(3)};
   NormForward result{Tensor::empty(x.shape(), x.dtype()),
-                     {x, gamma, {}, {}, state.mode == Mode::train}};
+                     {x, gamma, {}, {}, state.mode == Mode::train, state.replicas}};
   result.cache.mean.resize(channels);
   result.cache.inv_std.resize(channels);
   std::vector<double> variance(channels);

@@ -4,6 +4,7 @@
 // Batch norm of (N, D) is this op on the (N, D, 1, 1) view (ops/batchnorm.h).
 #pragma once
 
+#include "graph/replicas.h"
 #include "graph/tape.h"
 #include "graph/tensor.h"
 #include "ops/mode.h"
@@ -23,6 +24,13 @@ struct BatchNormState {
   double momentum = 0.9;
   Tensor running_mean;  // (C)
   Tensor running_var;   // (C)
+  // Sync batch norm in a data-parallel run: when set, training-mode calls
+  // sum the per-channel sums of the statistics (forward) and of their
+  // gradients (backward) over the processes in rank order, so every process
+  // normalises its slice with the statistics of the global batch. dgamma and
+  // dbeta stay this process's (the gradient averaging over processes adds
+  // them up), as in PyTorch's SyncBatchNorm. Null: this process's batch.
+  Replicas* replicas = nullptr;
 };
 
 // Throws ArgumentError naming `op` unless eps > 0, momentum is in [0, 1] and

@@ -81,6 +81,18 @@ std::vector<std::int64_t> argmax_rows(const Tensor& scores) {
   return best;
 }
 
+// Data parallelism: every parameter's gradient becomes the mean of the
+// processes' gradients, and `loss` the mean of their losses (rank order).
+void average_over_replicas(Replicas& replicas, Module& model, double& loss) {
+  std::vector<Tensor> grads;
+  for (const Parameter& p : model.parameters()) grads.push_back(p.grad());
+  const std::vector<Tensor> means = average_in_rank_order(replicas, grads);
+  for (std::size_t i = 0; i < means.size(); ++i) model.parameters()[i].grad() = means[i];
+  std::vector<double> losses = {loss};
+  sum_in_rank_order(replicas, losses);
+  loss = losses[0] / replicas.size();
+}
+
 }  // namespace
 
 Solver::Solver(Module& model, SolverData data, SolverOptions options)
@@ -95,6 +107,21 @@ Solver::Solver(Module& model, SolverData data, SolverOptions options)
   schedule_.min_lr = options_.min_lr;
   check_schedule(schedule_);
   initial_lr_ = optimizer_->learning_rate();
+  if (options_.replicas != nullptr) {
+    const int processes = options_.replicas->size();
+    if (options_.batch_size % processes != 0) {
+      fail_option("batch_size",
+                  "the global batch of {} is not divisible by the {} processes (each trains on "
+                  "an equal slice of it)",
+                  options_.batch_size, processes);
+    }
+    if (options_.replicas->rank() != 0) {  // only rank 0 writes files and reports
+      options_.checkpoint_dir.clear();
+      options_.on_step = nullptr;
+      options_.on_epoch = nullptr;
+      options_.verbose = false;
+    }
+  }
   if (options_.num_epochs > std::numeric_limits<std::int64_t>::max() / iterations_per_epoch()) {
     fail_option("num_epochs", "{} epochs of {} iterations are more iterations than 2^63 - 1",
                 options_.num_epochs, iterations_per_epoch());
@@ -125,7 +152,7 @@ TrainEnd Solver::train() {
   // From the first moment on, a run folder holds a checkpoint to resume from.
   if (!options_.checkpoint_dir.empty() && iteration_ == 0) save_checkpoint();
   while (iteration_ < total) {
-    if (options_.stop_requested && options_.stop_requested()) {
+    if (stop_requested()) {
       if (!options_.checkpoint_dir.empty()) {
         save_checkpoint();  // first: the run files never claim more than it holds
         write_run_files();
@@ -164,11 +191,17 @@ void Solver::step() {
   const double epoch_now =
       static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
   optimizer_->set_learning_rate(schedule_.learning_rate(initial_lr_, epoch_now));
-  const std::vector<std::int64_t> rows = rng_.choice(data_.X_train.dim(0), options_.batch_size);
+  std::vector<std::int64_t> rows = rng_.choice(data_.X_train.dim(0), options_.batch_size);
+  if (options_.replicas != nullptr) {  // this process's slice of the global batch
+    const std::int64_t slice = options_.batch_size / options_.replicas->size();
+    const auto first = rows.begin() + slice * options_.replicas->rank();
+    rows = std::vector<std::int64_t>(first, first + slice);
+  }
   Labels labels(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) labels[i] = data_.y_train[rows[i]];
   model_.zero_grad();
-  const double loss = model_.loss(take_rows(data_.X_train, rows), labels);
+  double loss = model_.loss(take_rows(data_.X_train, rows), labels);
+  if (options_.replicas != nullptr) average_over_replicas(*options_.replicas, model_, loss);
   std::string non_finite_grad;  // the first parameter with one
   for (const Parameter& p : model_.parameters()) {
     if (first_non_finite(p.grad()) >= 0) {
@@ -189,6 +222,34 @@ void Solver::step() {
   const double epoch =
       static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
   history_.iterations.push_back({iteration_, epoch, loss, lr});
+}
+
+bool Solver::stop_requested() const {
+  bool stop = options_.stop_requested && options_.stop_requested();
+  if (options_.replicas != nullptr) {  // any process's request stops them all here
+    std::vector<double> flag = {stop ? 1.0 : 0.0};
+    sum_in_rank_order(*options_.replicas, flag);
+    stop = flag[0] > 0;
+  }
+  return stop;
+}
+
+void Solver::check_replicas_agree() {
+  std::vector<Tensor> buffers;
+  for (const NamedTensor& b : model_.buffers()) buffers.push_back(*b.tensor);
+  copy_from_first(*options_.replicas, buffers);  // rank 0's running statistics
+  std::vector<Tensor> state = buffers;
+  for (const Parameter& p : model_.parameters()) state.push_back(p.value());
+  const std::vector<int> differing =
+      ranks_differing_from_first(*options_.replicas, checksum(state));
+  if (!differing.empty()) {
+    throw ReplicaError(fmt::format(
+        "Solver: after epoch {} the parameters of rank{} {} differ from rank 0's (checksums "
+        "of every parameter): the {} processes no longer train the same model (another "
+        "binary, other data or a faulty machine?)",
+        epoch_, differing.size() == 1 ? "" : "s", fmt::join(differing, ", "),
+        options_.replicas->size()));
+  }
 }
 
 void Solver::check_divergence(double loss) const {
@@ -214,6 +275,7 @@ void Solver::fail_diverged(const std::string& why) const {
 
 void Solver::end_epoch(double epoch_seconds) {
   ++epoch_;
+  if (options_.replicas != nullptr) check_replicas_agree();
   const Clock::time_point start = Clock::now();
   const double train_acc = check_accuracy(data_.X_train, data_.y_train, options_.num_train_samples);
   const double val_acc = check_accuracy(data_.X_val, data_.y_val, options_.num_val_samples);
@@ -315,7 +377,8 @@ Json Solver::config() const {
               {"weight_decay", options_.optim_config.weight_decay}}},
             {"num_train_samples", options_.num_train_samples},
             {"num_val_samples", options_.num_val_samples},
-            {"divergence_factor", options_.divergence_factor}};
+            {"divergence_factor", options_.divergence_factor},
+            {"processes", options_.replicas != nullptr ? options_.replicas->size() : 1}};
   c.update(options_.extra_config);
   return c;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "graph/labels.h"
+#include "graph/replicas.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
 #include "io/checkpoint.h"
@@ -90,6 +91,20 @@ struct SolverOptions {
   // How the training images were prepared (data set, mean image, scale):
   // saved with the best parameters in model.tgm and params/ at the end.
   InputSpec model_input;
+  // Data parallelism (graph/replicas.h; distributed/ runs it on MPI): the
+  // processes that train this model together, or null for this process
+  // alone. batch_size is then the global batch: each step every process
+  // draws the same batch_size rows from the seed and trains on its slice
+  // (batch_size / size() rows, in rank order); the gradients are averaged
+  // over the processes in rank order and every process makes the same
+  // update. The loss recorded is the mean of the processes' losses. Only
+  // rank 0 writes files (the others ignore checkpoint_dir) and calls
+  // on_step / on_epoch. Buffers (batch norm's running statistics) are rank
+  // 0's: copied to every process at the end of each epoch, after which the
+  // processes compare checksums of their parameters and buffers
+  // (ReplicaError naming the ranks that differ from rank 0). A stop
+  // requested on any process stops all of them at the same iteration.
+  Replicas* replicas = nullptr;
   std::function<void(const StepInfo&)> on_step;
   std::function<void(const EpochRecord&, bool is_best)> on_epoch;
   // Asked before every iteration; true ends train() there (TrainEnd::stopped)
@@ -156,6 +171,8 @@ class Solver {
   void restore_best();
   void save_checkpoint() const;
   void check_divergence(double loss) const;
+  bool stop_requested() const;
+  void check_replicas_agree();
   [[noreturn]] void fail_diverged(const std::string& why) const;
 
   Module& model_;

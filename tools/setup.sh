@@ -15,6 +15,8 @@ packages=(
   libdnnl-dev            # oneDNN 2.6: conv2d's float32 kernels (libdnnl2 brings libOpenCL)
   python3-numpy          # tools/npy_predict.py and its test: the NumPy export, checked
   python3                # the layering test, tools/architecture.py, tools/bench/compare.py
+  libopenmpi-dev         # Open MPI 4.1: data-parallel training (distributed/), headers and libmpi
+  openmpi-bin            # mpirun: launches a data-parallel training
   libcli11-dev           # CLI11: command-line parsing in tools/
   nlohmann-json3-dev     # JSON: history.json, benchmark records
   dataset-fashion-mnist  # the default data set of tools/train

@@ -9,6 +9,9 @@
 // --out; it is locked for the whole run. The run records every flag; --resume
 // continues with them. The first Ctrl-C (or SIGTERM) stops after the current
 // step with a checkpoint, a second one at once.
+// Under `mpirun -np K` (distributed/, docs/distributed.md) the K processes
+// train one model data-parallel: --batch-size is the global batch; only
+// rank 0 prints and writes the run folder.
 // Exit status: 0 done; 1 an error (files, data, training diverged); 2 a bad
 // command line; 130 / 143 stopped by SIGINT / SIGTERM (continue with --resume).
 #include <fmt/format.h>
@@ -17,13 +20,18 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
+#include "distributed/mpi_replicas.h"
 #include "graph/errors.h"
 #include "graph/memory.h"
 #include "io/checkpoint.h"
@@ -131,8 +139,33 @@ bool same_folder(const std::string& a, const std::string& b) {
   return std::filesystem::equivalent(a, b, error);
 }
 
-int run(const tg::TrainCommandLine& command_line) {
+// A data-parallel run's checkpoint to resume from: rank 0 reads it from the
+// run folder and sends its bytes to the others (whose nodes need not see the
+// folder).
+tg::Checkpoint shared_checkpoint(tg::Replicas& replicas, const std::optional<tg::Checkpoint>& mine,
+                                 const std::string& source) {
+  const std::string bytes = replicas.broadcast(mine ? mine->serialize() : std::string());
+  return tg::Checkpoint::parse(source, bytes);
+}
+
+// Tests only (//tests:mpi_train_test): the process of rank
+// TAPEGRAD_TEST_PERTURB_RANK moves its first parameter's first value by one
+// ulp before training, to show that the end-of-epoch checksums catch it.
+void perturb_for_test(tg::Replicas* replicas, tg::Module& model) {
+  const char* rank = std::getenv("TAPEGRAD_TEST_PERTURB_RANK");
+  if (replicas == nullptr || rank == nullptr || std::atoi(rank) != replicas->rank()) return;
+  tg::Tensor w = model.parameters().front().value();
+  tg::dispatch(w.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    w.data<T>()[0] = std::nextafter(w.data<T>()[0], T(1e30));
+  });
+  w.mark_modified();
+}
+
+int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   const auto started = std::chrono::steady_clock::now();
+  const bool leader = replicas == nullptr || replicas->rank() == 0;  // writes the run folder
+  const int processes = replicas != nullptr ? replicas->size() : 1;
   const std::string out = tg::from_user_folder(command_line.out());
   tg::RunFolder folder;
   std::optional<tg::Checkpoint> checkpoint;
@@ -141,31 +174,45 @@ int run(const tg::TrainCommandLine& command_line) {
     if (command_line.overwrite()) {
       throw tg::ArgumentError("--overwrite starts a new run; --resume continues one: give one");
     }
-    folder = tg::open_run_to_resume(tg::from_user_folder(command_line.resume()));
-    if (!out.empty() && !same_folder(out, folder.path)) {
-      throw tg::ArgumentError(
-          fmt::format("--out {}: a resumed run stays in its folder {}", out, folder.path));
+    const std::string path = tg::from_user_folder(command_line.resume());
+    if (leader) {
+      folder = tg::open_run_to_resume(path);
+      if (!out.empty() && !same_folder(out, folder.path)) {
+        throw tg::ArgumentError(
+            fmt::format("--out {}: a resumed run stays in its folder {}", out, folder.path));
+      }
+      checkpoint = tg::Checkpoint::load(tg::path_in_folder(folder.path, tg::kCheckpointFile));
     }
-    checkpoint = tg::Checkpoint::load(tg::path_in_folder(folder.path, tg::kCheckpointFile));
-    flags = command_line.continue_run(recorded_flags(*checkpoint, folder.path));
+    if (replicas != nullptr) {
+      checkpoint =
+          shared_checkpoint(*replicas, checkpoint, tg::path_in_folder(path, tg::kCheckpointFile));
+    }
+    flags = command_line.continue_run(recorded_flags(*checkpoint, path));
   } else {
     flags = command_line.apply_to(tg::TrainFlags{});
-    if (!out.empty()) tg::check_new_run_folder(out, command_line.overwrite());
+    if (!out.empty() && leader) tg::check_new_run_folder(out, command_line.overwrite());
   }
   tg::finish_flags(flags);
+  if (flags.batch_size % processes != 0) {
+    throw tg::ArgumentError(fmt::format(
+        "--batch-size {} is not divisible by the {} processes of this run: --batch-size is the "
+        "global batch, split evenly over the processes; give a multiple of {}",
+        flags.batch_size, processes, processes));
+  }
   omp_set_num_threads(static_cast<int>(flags.threads));
 
   const tg::DataSplits data = load_splits(flags);
   const std::unique_ptr<tg::Module> model = make_model(flags, data.train);
   model->set_detect_anomaly(flags.detect_anomaly);
+  if (flags.sync_batchnorm) model->set_batchnorm_replicas(replicas);
   if (tg::stop_signal() != 0) {
     fmt::print("stopped before training started\n");
     return tg::exit_status_for(tg::stop_signal());
   }
-  if (!checkpoint) {
+  if (!checkpoint && leader) {
     folder = tg::open_new_run_folder(out, default_run_folder(flags), command_line.overwrite());
   }
-  if (const std::size_t removed = tg::remove_stale_run_temporaries(folder.path)) {
+  if (const std::size_t removed = leader ? tg::remove_stale_run_temporaries(folder.path) : 0) {
     fmt::print("removed {} temporary file{} of interrupted writes from {}\n", removed,
                removed == 1 ? "" : "s", folder.path);
   }
@@ -186,6 +233,7 @@ int run(const tg::TrainCommandLine& command_line) {
   options.title = fmt::format("{} on {}", model->name(), data_title(flags.data));
   options.model_input = {flags.data, data.mean_image, kPixelScale};  // saved in model.tgm
   options.extra_config = {{"train_flags", tg::flags_to_json(flags)}};
+  options.replicas = replicas;
   tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs);
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
   options.on_epoch = [&](const tg::EpochRecord& record, bool best) {
@@ -203,11 +251,17 @@ int run(const tg::TrainCommandLine& command_line) {
       fmt::print("the run has done its {} epochs: give more --epochs to train on\n", flags.epochs);
     }
   }
+  perturb_for_test(replicas, *model);
   fmt::print(
       "{} ({}) on {}: {} train / {} val / {} test images, {}, batch {}, {} epoch{}, {} threads\n",
       model->name(), flags.no_batchnorm ? "no batch norm" : "batch norm", data_title(flags.data),
       data.train.size(), data.val.size(), data.test.size(), trainer.optimizer().rule(),
       flags.batch_size, flags.epochs, flags.epochs == 1 ? "" : "s", flags.threads);
+  if (processes > 1) {
+    fmt::print("data-parallel: {} processes of {} images each per batch{}\n", processes,
+               flags.batch_size / processes,
+               flags.sync_batchnorm ? ", batch norm synchronised" : "");
+  }
   fmt::print("run folder: {}\n", folder.path);
   std::fflush(stdout);
 
@@ -221,7 +275,7 @@ int run(const tg::TrainCommandLine& command_line) {
   const double test_acc = trainer.check_accuracy(data.test.images, data.test.labels);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  trainer.write_run_files({{"test_acc", test_acc}, {"total_seconds", seconds}});
+  if (leader) trainer.write_run_files({{"test_acc", test_acc}, {"total_seconds", seconds}});
   fmt::print("test accuracy {:.4f} (best validation accuracy {:.4f}), {} in all\n", test_acc,
              trainer.best_val_acc(), tg::format_duration(seconds));
   fmt::print(
@@ -229,6 +283,34 @@ int run(const tg::TrainCommandLine& command_line) {
       "model.tgm, params/)\n",
       folder.path);
   return 0;
+}
+
+// run(), its errors printed ("train: ...") as an exit status. In a
+// data-parallel run the errors every process meets alike (flags, numbers,
+// disagreeing processes) are printed by rank 0 only, the others with their rank.
+int run_reporting_errors(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
+  const int rank = replicas != nullptr ? replicas->rank() : 0;
+  const std::string who = rank == 0 ? "train" : fmt::format("train (rank {})", rank);
+  try {
+    return run(command_line, replicas);
+  } catch (const tg::ArgumentError& error) {
+    if (rank == 0) fmt::print(stderr, "\ntrain: {}\n", error.what());
+    return 2;
+  } catch (const tg::NumericError& error) {
+    if (rank == 0) {
+      fmt::print(stderr,
+                 "\ntrain: {}\n(lower --lr; --divergence-factor sets the divergence guard, 0 "
+                 "turns it off)\n",
+                 error.what());
+    }
+    return 1;
+  } catch (const tg::ReplicaError& error) {
+    if (rank == 0) fmt::print(stderr, "\ntrain: {}\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "\n{}: {}\n", who, error.what());
+    return 1;
+  }
 }
 
 }  // namespace
@@ -248,20 +330,23 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "train: {} (see --help)\n", error.what());
     return 2;
   }
-  tg::install_stop_handlers();
-  try {
-    return run(command_line);
-  } catch (const tg::ArgumentError& error) {
-    fmt::print(stderr, "\ntrain: {}\n", error.what());
-    return 2;
-  } catch (const tg::NumericError& error) {
-    fmt::print(stderr,
-               "\ntrain: {}\n(lower --lr; --divergence-factor sets the divergence guard, 0 turns "
-               "it off)\n",
-               error.what());
-    return 1;
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "\ntrain: {}\n", error.what());
-    return 1;
+  // Under mpirun or srun: one process of a data-parallel run. Otherwise MPI
+  // is never initialised and the run is the single-process one.
+  std::unique_ptr<tg::MpiReplicas> replicas;
+  if (tg::launched_by_mpi()) {
+    replicas = std::make_unique<tg::MpiReplicas>(&argc, &argv);
+    if (replicas->rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) {
+      return 1;  // only rank 0 prints
+    }
   }
+  tg::install_stop_handlers();
+  const int status = run_reporting_errors(command_line, replicas.get());
+  // After an error on one process the others may wait for it in a
+  // collective: end them all (mpirun reports the abort).
+  if (status != 0 && replicas != nullptr && replicas->size() > 1) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    replicas->abort(status);
+  }
+  return status;
 }

@@ -111,6 +111,9 @@ struct FlagSpec {
   OnResume on_resume;
   void (*set)(TrainFlags&, const std::string& text);
   Json (*get)(const TrainFlags&);
+  // Added after runs were recorded without it: a recorded run that lacks it
+  // had the default.
+  bool may_be_unrecorded = false;
 };
 
 // Every recorded flag, in --help's order.
@@ -233,6 +236,11 @@ const std::vector<FlagSpec>& flag_specs() {
        "Check every op's output and gradient for NaN/inf, naming the first bad op (slower)",
        OnResume::any, [](F& f, S t) { f.detect_anomaly = read_switch("detect-anomaly", t); },
        [](const F& f) { return Json(f.detect_anomaly); }},
+      {"sync-batchnorm", "",
+       "Under mpirun: batch norm with the global batch's statistics (default: each process's "
+       "own slice, as PyTorch's DDP)",
+       OnResume::same, [](F& f, S t) { f.sync_batchnorm = read_switch("sync-batchnorm", t); },
+       [](const F& f) { return Json(f.sync_batchnorm); }, true},
   };
   return specs;
 }
@@ -348,6 +356,7 @@ Json flags_to_json(const TrainFlags& flags) {
 TrainFlags flags_from_json(const Json& json) {
   TrainFlags flags;
   for (const FlagSpec& spec : flag_specs()) {
+    if (json.is_object() && !json.contains(spec.name) && spec.may_be_unrecorded) continue;
     if (!json.is_object() || !json.contains(spec.name)) {
       fail_flag("the run's recorded flags lack --{}", spec.name);
     }

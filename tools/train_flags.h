@@ -43,6 +43,10 @@ struct TrainFlags {
   std::int64_t threads = 2;
   std::int64_t checkpoint_every = 0;
   bool detect_anomaly = false;
+  // Data-parallel runs (mpirun): batch norm with the global batch's
+  // statistics (the processes sum their per-channel sums); without it each
+  // process normalises with its own slice's, as PyTorch's DDP does.
+  bool sync_batchnorm = false;
 };
 
 // The most iterations a run may have (epochs x iterations per epoch): far

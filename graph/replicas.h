@@ -1,0 +1,54 @@
+// Replicas: the processes of a data-parallel run, as the code below
+// distributed/ sees them. Every process holds the same model and trains on its
+// slice of each global batch; through this interface the Solver averages the
+// gradients and sync batch norm sums its statistics. The implementation over
+// Open MPI is distributed/mpi_replicas.h; a single-process run has none
+// (a null Replicas*), and nothing here is then called.
+//
+// Reproducibility: every sum over processes below adds the processes' values
+// in rank order (process 0's first), whatever the transport did, so the same
+// inputs give the same bits on every process and in every run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "graph/tensor.h"
+
+namespace tg {
+
+class Replicas {
+ public:
+  virtual ~Replicas() = default;
+  virtual int rank() const = 0;  // 0 .. size() - 1
+  virtual int size() const = 0;
+  // Every process passes `size` bytes (the same size on every process);
+  // returns the size() blocks one after another in rank order. Collective:
+  // every process must call it, in the same order as the others.
+  virtual std::vector<unsigned char> all_gather(const void* bytes, std::size_t size) = 0;
+  // Process 0's `bytes` on every process (the others' argument is ignored).
+  virtual std::string broadcast(const std::string& bytes) = 0;
+};
+
+// values[i] becomes the sum of values[i] over the processes, added in rank
+// order. Every process passes as many values.
+void sum_in_rank_order(Replicas& replicas, std::vector<double>& values);
+
+// The mean of each tensor's copies on the processes (float32 or float64, the
+// same shapes everywhere): summed in rank order in double, divided by the
+// number of processes, rounded once to the tensor's dtype. New tensors.
+std::vector<Tensor> average_in_rank_order(Replicas& replicas, const std::vector<Tensor>& tensors);
+
+// Every process's tensors get process 0's values (written in place; their
+// versions are bumped). The same shapes and dtypes on every process.
+void copy_from_first(Replicas& replicas, const std::vector<Tensor>& tensors);
+
+// The ranks whose `value` differs from process 0's (empty when all agree).
+std::vector<int> ranks_differing_from_first(Replicas& replicas, std::uint64_t value);
+
+// FNV-1a (64 bits) of the tensors' bytes: equal tensors, equal checksums.
+std::uint64_t checksum(const std::vector<Tensor>& tensors);
+
+}  // namespace tg
