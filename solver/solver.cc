@@ -245,7 +245,7 @@ void Solver::check_replicas_agree() {
   if (!differing.empty()) {
     throw ReplicaError(fmt::format(
         "Solver: after epoch {} the parameters of rank{} {} differ from rank 0's (checksums "
-        "of every parameter): the {} processes no longer train the same model (another "
+        "of every parameter and buffer): the {} processes no longer train the same model (another "
         "binary, other data or a faulty machine?)",
         epoch_, differing.size() == 1 ? "" : "s", fmt::join(differing, ", "),
         options_.replicas->size()));
@@ -391,6 +391,8 @@ void Solver::write_run_files(const Json& summary) const {
   tg::write_run_files(options_.checkpoint_dir, history_, config(), files);
 }
 
-void Solver::save_checkpoint() const { to_checkpoint().save(checkpoint_path()); }
+void Solver::save_checkpoint() const {
+  if (!options_.checkpoint_dir.empty()) to_checkpoint().save(checkpoint_path());
+}
 
 }  // namespace tg

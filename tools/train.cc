@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "data/cifar10.h"
 #include "data/idx.h"
@@ -149,15 +150,16 @@ tg::Checkpoint shared_checkpoint(tg::Replicas& replicas, const std::optional<tg:
 }
 
 // Tests only (//tests:mpi_train_test): the process of rank
-// TAPEGRAD_TEST_PERTURB_RANK moves its first parameter's first value by one
-// ulp before training, to show that the end-of-epoch checksums catch it.
+// TAPEGRAD_TEST_PERTURB_RANK adds 1e-3 to its first parameter's first value
+// before training (one ulp can be rounded away by the updates that follow), to show that the
+// end-of-epoch checksums catch it.
 void perturb_for_test(tg::Replicas* replicas, tg::Module& model) {
   const char* rank = std::getenv("TAPEGRAD_TEST_PERTURB_RANK");
   if (replicas == nullptr || rank == nullptr || std::atoi(rank) != replicas->rank()) return;
   tg::Tensor w = model.parameters().front().value();
   tg::dispatch(w.dtype(), [&](auto zero) {
     using T = decltype(zero);
-    w.data<T>()[0] = std::nextafter(w.data<T>()[0], T(1e30));
+    w.data<T>()[0] += T(1e-3);
   });
   w.mark_modified();
 }
@@ -287,28 +289,34 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
 
 // run(), its errors printed ("train: ...") as an exit status. In a
 // data-parallel run the errors every process meets alike (flags, numbers,
-// disagreeing processes) are printed by rank 0 only, the others with their rank.
-int run_reporting_errors(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
+// disagreeing processes) are printed by rank 0; the others leave theirs in
+// `unprinted`.
+int run_reporting_errors(const tg::TrainCommandLine& command_line, tg::Replicas* replicas,
+                         std::string& unprinted) {
   const int rank = replicas != nullptr ? replicas->rank() : 0;
-  const std::string who = rank == 0 ? "train" : fmt::format("train (rank {})", rank);
+  const auto report = [&](const std::string& text) {
+    if (rank == 0) {
+      fmt::print(stderr, "\ntrain: {}\n", text);
+    } else {
+      unprinted = text;
+    }
+  };
   try {
     return run(command_line, replicas);
   } catch (const tg::ArgumentError& error) {
-    if (rank == 0) fmt::print(stderr, "\ntrain: {}\n", error.what());
+    report(error.what());
     return 2;
   } catch (const tg::NumericError& error) {
-    if (rank == 0) {
-      fmt::print(stderr,
-                 "\ntrain: {}\n(lower --lr; --divergence-factor sets the divergence guard, 0 "
-                 "turns it off)\n",
-                 error.what());
-    }
+    report(fmt::format(
+        "{}\n(lower --lr; --divergence-factor sets the divergence guard, 0 turns it off)",
+        error.what()));
     return 1;
   } catch (const tg::ReplicaError& error) {
-    if (rank == 0) fmt::print(stderr, "\ntrain: {}\n", error.what());
+    report(error.what());
     return 1;
   } catch (const std::exception& error) {
-    fmt::print(stderr, "\n{}: {}\n", who, error.what());
+    fmt::print(stderr, "\ntrain{}: {}\n", rank == 0 ? "" : fmt::format(" (rank {})", rank),
+               error.what());
     return 1;
   }
 }
@@ -340,11 +348,18 @@ int main(int argc, char** argv) {
     }
   }
   tg::install_stop_handlers();
-  const int status = run_reporting_errors(command_line, replicas.get());
+  std::string unprinted;
+  const int status = run_reporting_errors(command_line, replicas.get(), unprinted);
   // After an error on one process the others may wait for it in a
-  // collective: end them all (mpirun reports the abort).
+  // collective: end them all (mpirun reports the abort). An error rank 0
+  // reports too leaves it 3 s to print it and abort first; after that this
+  // process prints it itself.
   if (status != 0 && replicas != nullptr && replicas->size() > 1) {
     std::fflush(stdout);
+    if (!unprinted.empty()) {
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+      fmt::print(stderr, "\ntrain (rank {}): {}\n", replicas->rank(), unprinted);
+    }
     std::fflush(stderr);
     replicas->abort(status);
   }
