@@ -53,6 +53,14 @@ std::vector<unsigned char> MpiReplicas::all_gather(const void* bytes, std::size_
   return all;
 }
 
+std::vector<unsigned char> MpiReplicas::all_to_all(const void* blocks, std::size_t block) {
+  const int count = message_size(block, "MPI_Alltoall");
+  std::vector<unsigned char> received(block * static_cast<std::size_t>(size_));
+  check(MPI_Alltoall(blocks, count, MPI_BYTE, received.data(), count, MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Alltoall");
+  return received;
+}
+
 std::string MpiReplicas::broadcast(const std::string& bytes) {
   std::uint64_t size = bytes.size();
   check(MPI_Bcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");

@@ -24,6 +24,8 @@ class MpiReplicas : public Replicas {
   int size() const override { return size_; }
   // MPI_Allgather of bytes. Throws ReplicaError for more than 2^31 - 1 bytes.
   std::vector<unsigned char> all_gather(const void* bytes, std::size_t size) override;
+  // MPI_Alltoall of bytes. Throws ReplicaError for blocks of 2^31 bytes or more.
+  std::vector<unsigned char> all_to_all(const void* blocks, std::size_t block) override;
   // MPI_Bcast of the size, then of the bytes.
   std::string broadcast(const std::string& bytes) override;
   // MPI_Abort: ends every process of the run with `status` (after an error

@@ -1,8 +1,11 @@
 #include "graph/replicas.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 
 #include "graph/dtype.h"
+#include "graph/errors.h"
 
 namespace tg {
 
@@ -17,38 +20,60 @@ void sum_in_rank_order(Replicas& replicas, std::vector<double>& values) {
   }
 }
 
-std::vector<Tensor> average_in_rank_order(Replicas& replicas, const std::vector<Tensor>& tensors) {
-  // All tensors in one message, each as its dtype's bytes.
-  std::size_t bytes = 0;
-  for (const Tensor& t : tensors) bytes += t.bytes();
-  std::vector<unsigned char> mine(bytes);
+namespace {
+
+// The tensors' values one after another, as T, padded with zeros to `padded`.
+template <class T>
+std::vector<T> flatten(const std::vector<Tensor>& tensors, std::size_t padded) {
+  std::vector<T> flat;
+  flat.reserve(padded);
+  for (const Tensor& t : tensors) flat.insert(flat.end(), t.data<T>(), t.data<T>() + t.numel());
+  flat.resize(padded, T(0));
+  return flat;
+}
+
+template <class T>
+std::vector<Tensor> average(Replicas& replicas, const std::vector<Tensor>& tensors) {
+  const std::size_t k = static_cast<std::size_t>(replicas.size());
+  std::size_t n = 0;
+  for (const Tensor& t : tensors) n += static_cast<std::size_t>(t.numel());
+  const std::size_t chunk = (n + k - 1) / k;  // elements each process sums
+  const std::vector<T> mine = flatten<T>(tensors, chunk * k);
+  // received[r * chunk + i]: rank r's value i of this process's chunk.
+  const std::vector<unsigned char> bytes = replicas.all_to_all(mine.data(), chunk * sizeof(T));
+  std::vector<T> received(chunk * k);
+  std::memcpy(received.data(), bytes.data(), bytes.size());
+  std::vector<T> mean(chunk);
+  for (std::size_t i = 0; i < chunk; ++i) {
+    double sum = 0;
+    for (std::size_t r = 0; r < k; ++r) sum += static_cast<double>(received[r * chunk + i]);
+    mean[i] = static_cast<T>(sum / static_cast<double>(k));
+  }
+  const std::vector<unsigned char> all = replicas.all_gather(mean.data(), chunk * sizeof(T));
+  std::vector<Tensor> means;
   std::size_t offset = 0;
   for (const Tensor& t : tensors) {
-    std::memcpy(mine.data() + offset, t.raw_data(), t.bytes());
-    offset += t.bytes();
-  }
-  const std::vector<unsigned char> all = replicas.all_gather(mine.data(), bytes);
-  const int k = replicas.size();
-  std::vector<Tensor> means;
-  offset = 0;
-  for (const Tensor& t : tensors) {
-    Tensor mean = Tensor::empty(t.shape(), t.dtype());
-    dispatch(t.dtype(), [&](auto zero) {
-      using T = decltype(zero);
-      const std::int64_t n = t.numel();
-      std::vector<double> sum(static_cast<std::size_t>(n), 0.0);
-      std::vector<T> block(static_cast<std::size_t>(n));
-      for (int r = 0; r < k; ++r) {
-        std::memcpy(block.data(), all.data() + r * bytes + offset, t.bytes());
-        for (std::int64_t i = 0; i < n; ++i) sum[i] += static_cast<double>(block[i]);
-      }
-      T* out = mean.data<T>();
-      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(sum[i] / k);
-    });
-    offset += t.bytes();
-    means.push_back(mean);
+    Tensor out = Tensor::empty(t.shape(), t.dtype());
+    std::memcpy(out.data<T>(), all.data() + offset * sizeof(T), t.bytes());
+    offset += static_cast<std::size_t>(t.numel());
+    means.push_back(out);
   }
   return means;
+}
+
+}  // namespace
+
+std::vector<Tensor> average_in_rank_order(Replicas& replicas, const std::vector<Tensor>& tensors) {
+  if (tensors.empty()) return {};
+  for (const Tensor& t : tensors) {
+    if (t.dtype() != tensors.front().dtype()) {
+      throw ArgumentError(
+          fmt::format("average_in_rank_order: the tensors must share one dtype, got {} and {}",
+                      name_of(tensors.front().dtype()), name_of(t.dtype())));
+    }
+  }
+  return dispatch(tensors.front().dtype(),
+                  [&](auto zero) { return average<decltype(zero)>(replicas, tensors); });
 }
 
 void copy_from_first(Replicas& replicas, const std::vector<Tensor>& tensors) {

@@ -28,6 +28,10 @@ class Replicas {
   // returns the size() blocks one after another in rank order. Collective:
   // every process must call it, in the same order as the others.
   virtual std::vector<unsigned char> all_gather(const void* bytes, std::size_t size) = 0;
+  // Every process passes size() blocks of `block` bytes one after another;
+  // block r goes to rank r. Returns the blocks this process received, in
+  // rank order (the sender's). Collective.
+  virtual std::vector<unsigned char> all_to_all(const void* blocks, std::size_t block) = 0;
   // Process 0's `bytes` on every process (the others' argument is ignored).
   virtual std::string broadcast(const std::string& bytes) = 0;
 };
@@ -39,6 +43,10 @@ void sum_in_rank_order(Replicas& replicas, std::vector<double>& values);
 // The mean of each tensor's copies on the processes (float32 or float64, the
 // same shapes everywhere): summed in rank order in double, divided by the
 // number of processes, rounded once to the tensor's dtype. New tensors.
+// As a ring all-reduce moves data: the values are cut into size() chunks,
+// each process receives its chunk from every process (all_to_all), sums it
+// in rank order, and the summed chunks are gathered (all_gather); each
+// process sends and receives about 2 (K - 1) / K times the tensors' bytes.
 std::vector<Tensor> average_in_rank_order(Replicas& replicas, const std::vector<Tensor>& tensors);
 
 // Every process's tensors get process 0's values (written in place; their

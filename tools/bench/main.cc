@@ -13,11 +13,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "data/idx.h"
+#include "distributed/mpi_replicas.h"
 #include "graph/errors.h"
 #include "graph/memory.h"
 #include "tools/bench/harness.h"
@@ -45,6 +47,9 @@ const std::vector<Workload>& all_workloads() {
       {"gemm_peak", tg::bench::run_gemm_peak},
       {"stream", tg::bench::run_stream},
       {"train_epochs", tg::bench::run_train_epochs},  // long: whole epochs
+      // Data parallelism: under mpirun -np K (docs/distributed.md); alone, K = 1.
+      {"dp_step", tg::bench::run_dp_step},
+      {"dp_allreduce", tg::bench::run_dp_allreduce},
   };
   return workloads;
 }
@@ -92,9 +97,11 @@ void print_record(const tg::bench::Record& record) {
 }
 
 // Runs the workloads; a failing one prints an error record and the rest go on.
-int run(const std::vector<Workload>& workloads, const BenchOptions& options) {
+int run(const std::vector<Workload>& workloads, const BenchOptions& options,
+        tg::Replicas* replicas) {
   omp_set_num_threads(options.threads);
   BenchContext context{options.threads, print_record, options.max_calls, options.case_filter};
+  context.replicas = replicas;
   context.epochs = options.epochs;
   context.iterations_per_epoch = options.iterations_per_epoch;
   context.data_dir = options.data_dir;
@@ -161,5 +168,12 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "bench: {}\n", e.what());
     return 2;
   }
-  return run(workloads, options);
+  // Under mpirun (dp_step, dp_allreduce): every process runs the workloads,
+  // rank 0 prints. Alone, MPI is never initialised.
+  std::unique_ptr<tg::MpiReplicas> replicas;
+  if (tg::launched_by_mpi()) {
+    replicas = std::make_unique<tg::MpiReplicas>(&argc, &argv);
+    if (replicas->rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) return 1;
+  }
+  return run(workloads, options, replicas.get());
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "graph/replicas.h"
 #include "tools/bench/harness.h"
 
 namespace tg::bench {
@@ -24,6 +25,8 @@ struct BenchContext {
   int epochs = 3;
   std::int64_t iterations_per_epoch = 0;
   std::string data_dir;
+  // dp_step, dp_allreduce: the processes of `mpirun -np K bench` (null: one).
+  Replicas* replicas = nullptr;
 
   Protocol protocol(int warmup, int iterations, double budget_s) const {
     return capped({warmup, iterations, budget_s}, max_calls);
@@ -43,6 +46,8 @@ void run_tiny_ops(const BenchContext& context);
 void run_gemm_peak(const BenchContext& context);
 void run_stream(const BenchContext& context);
 void run_train_epochs(const BenchContext& context);  // train_epochs.h
+void run_dp_step(const BenchContext& context);       // data_parallel.cc
+void run_dp_allreduce(const BenchContext& context);
 
 // The first record: machine, compiler and thread settings.
 Record environment_record(int threads);
