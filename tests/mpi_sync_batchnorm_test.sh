@@ -5,25 +5,21 @@
 # exception is b1, the bias before batch norm: batch norm removes any shift,
 # so its exact gradient is 0 and what it receives is rounding (~1e-17) that
 # Adam's normalisation amplifies; it changes no score, and is held to 1e-8
-# absolute. float32's differences are printed (not asserted).
+# absolute. float32's differences (K = 1 vs 2) are printed, not asserted.
 set -uo pipefail
 main="$PWD/$1"
 source "$2"
 work="${TEST_TMPDIR:-/tmp}/mpi_sync_batchnorm_test"
 rm -rf "$work" && mkdir -p "$work"
 
-for dtype in f64 f32; do
-  for k in 1 2 4; do
-    if ! "${mpirun[@]}" -np "$k" "$main" "$dtype" sync 50 "$work/$dtype-$k.txt"; then
-      echo "FAIL: $dtype with $k processes did not train"; exit 1
-    fi
-  done
+# float64 with 1, 2 and 4 processes; float32 with 1 and 2 (only reported).
+# (Same-K runs byte for byte: //tests:mpi_train_test.)
+for run in f64:1 f64:2 f64:4 f32:1 f32:2; do
+  dtype=${run%:*} k=${run#*:}
+  if ! "${mpirun[@]}" -np "$k" "$main" "$dtype" sync 50 "$work/$dtype-$k.txt"; then
+    echo "FAIL: $dtype with $k processes did not train"; exit 1
+  fi
 done
-# The same run twice: byte for byte.
-"${mpirun[@]}" -np 2 "$main" f64 sync 50 "$work/f64-2-again.txt" || exit 1
-if ! cmp -s "$work/f64-2.txt" "$work/f64-2-again.txt"; then
-  echo "FAIL: two runs with 2 processes differ"; exit 1
-fi
 
 python3 - "$work" <<'PY' || exit 1
 import sys
@@ -37,7 +33,7 @@ def read(name):
 failed = False
 for dtype in ["f64", "f32"]:
     one = read(f"{dtype}-1")
-    for k in [2, 4]:
+    for k in ([2, 4] if dtype == "f64" else [2]):
         other = read(f"{dtype}-{k}")
         worst, offset = 0.0, 0
         for name, size in sizes:
