@@ -1,7 +1,7 @@
 // The workloads of shared/bench/workloads.md, each printing its JSON records
 // through the context. One file per group: model_steps.cc (cnn_step,
 // cnn_bn_step, mlp_step), predict.cc, kernels.cc (sbn, conv), tiny_ops.cc,
-// ceilings.cc (gemm_peak, stream), train_epochs.cc.
+// ceilings.cc (gemm_peak, stream), denormals.cc, train_epochs.cc.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +45,7 @@ void run_conv(const BenchContext& context);
 void run_tiny_ops(const BenchContext& context);
 void run_gemm_peak(const BenchContext& context);
 void run_stream(const BenchContext& context);
+void run_denormals(const BenchContext& context);  // tapegrad only: FTZ/DAZ vs flushing in Adam
 void run_train_epochs(const BenchContext& context);  // train_epochs.h
 void run_dp_step(const BenchContext& context);       // data_parallel.cc
 void run_dp_allreduce(const BenchContext& context);
