@@ -9,7 +9,7 @@
 # - a process killed with SIGKILL stops the others within seconds (mpirun
 #   names the lost rank), the run folder keeps a valid checkpoint, and
 #   `mpirun -np 2 train --resume RUN` ends with exactly the parameters of the
-#   uninterrupted run.
+#   uninterrupted run; so does a run stopped by SIGINT to rank 1 alone.
 set -uo pipefail
 train="$PWD/$1"
 source "$3"
@@ -86,4 +86,26 @@ grep -q "process rank 1 .*exited on signal 9" "$work/killed.txt" ||
   { cat "$work/resumed.txt"; fail "the resumed run failed"; }
 grep "resumed from" "$work/resumed.txt"
 same_parameters "$work/reference" "$work/killed" || fail "the resumed run differs from the uninterrupted one"
+
+# SIGINT (Ctrl-C) to rank 1 alone: the processes agree to stop at the same
+# iteration, rank 0 writes the checkpoint, and the run resumes to the same
+# parameters.
+"${mpirun[@]}" -np 2 "$train" "${run[@]}" "${long[@]}" --out "$work/stopped" >"$work/stopped.txt" 2>&1 &
+launcher=$!
+for _ in $(seq 1 3000); do
+  [[ -f "$work/stopped/checkpoint.tgck" ]] && break
+  sleep 0.01
+done
+sleep 0.5
+for pid in $(pgrep -P "$launcher"); do
+  if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then
+    kill -INT "$pid"
+  fi
+done
+wait "$launcher"
+grep -q "^stopped at iteration [0-9]*; continue with: train --resume" "$work/stopped.txt" ||
+  { cat "$work/stopped.txt"; fail "no stop message after SIGINT to rank 1 (did the run end first?)"; }
+"${mpirun[@]}" -np 2 "$train" --resume "$work/stopped" >"$work/stopped-resumed.txt" 2>&1 ||
+  { cat "$work/stopped-resumed.txt"; fail "the run stopped by SIGINT did not resume"; }
+same_parameters "$work/reference" "$work/stopped" || fail "the run stopped by SIGINT differs once resumed"
 echo "PASS"

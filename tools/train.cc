@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -207,7 +208,10 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   const std::unique_ptr<tg::Module> model = make_model(flags, data.train);
   model->set_detect_anomaly(flags.detect_anomaly);
   if (flags.sync_batchnorm) model->set_batchnorm_replicas(replicas);
-  if (tg::stop_signal() != 0) {
+  // (In a data-parallel run the processes agree on a stop inside training,
+  // at the same iteration: one process stopping here alone would leave the
+  // others waiting.)
+  if (replicas == nullptr && tg::stop_signal() != 0) {
     fmt::print("stopped before training started\n");
     return tg::exit_status_for(tg::stop_signal());
   }
@@ -272,7 +276,9 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   if (end == tg::TrainEnd::stopped) {
     fmt::print("stopped at iteration {}; continue with: train --resume {}\n", trainer.iteration(),
                folder.path);
-    return tg::exit_status_for(tg::stop_signal());
+    // A process of a data-parallel run may stop because another one got the
+    // signal: it exits as for a Ctrl-C.
+    return tg::exit_status_for(tg::stop_signal() != 0 ? tg::stop_signal() : SIGINT);
   }
   const double test_acc = trainer.check_accuracy(data.test.images, data.test.labels);
   const double seconds =
@@ -350,11 +356,14 @@ int main(int argc, char** argv) {
   tg::install_stop_handlers();
   std::string unprinted;
   const int status = run_reporting_errors(command_line, replicas.get(), unprinted);
-  // After an error on one process the others may wait for it in a
-  // collective: end them all (mpirun reports the abort). An error rank 0
-  // reports too leaves it 3 s to print it and abort first; after that this
-  // process prints it itself.
-  if (status != 0 && replicas != nullptr && replicas->size() > 1) {
+  // A stop (Ctrl-C, SIGTERM) ends every process at the same iteration, after
+  // rank 0 wrote the checkpoint: they finish normally. After an error on one
+  // process the others may wait for it in a collective: end them all
+  // (mpirun reports the abort). An error rank 0 reports too leaves it 3 s to
+  // print it and abort first; after that this process prints it itself.
+  const bool stopped =
+      status == tg::exit_status_for(SIGINT) || status == tg::exit_status_for(SIGTERM);
+  if (status != 0 && !stopped && replicas != nullptr && replicas->size() > 1) {
     std::fflush(stdout);
     if (!unprinted.empty()) {
       std::this_thread::sleep_for(std::chrono::seconds(3));
