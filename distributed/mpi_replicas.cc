@@ -28,6 +28,32 @@ int message_size(std::size_t bytes, const char* call) {
   return static_cast<int>(bytes);
 }
 
+class PendingAllGather : public Replicas::Pending {
+ public:
+  PendingAllGather(std::vector<unsigned char> bytes, int processes)
+      : sent_(std::move(bytes)), received_(sent_.size() * static_cast<std::size_t>(processes)) {
+    const int count = message_size(sent_.size(), "MPI_Iallgather");
+    check(MPI_Iallgather(sent_.data(), count, MPI_BYTE, received_.data(), count, MPI_BYTE,
+                         MPI_COMM_WORLD, &request_),
+          "MPI_Iallgather");
+  }
+  ~PendingAllGather() override {
+    if (request_ != MPI_REQUEST_NULL) MPI_Wait(&request_, MPI_STATUS_IGNORE);
+  }
+  void progress() override {
+    int done = 0;
+    if (request_ != MPI_REQUEST_NULL) MPI_Test(&request_, &done, MPI_STATUS_IGNORE);
+  }
+  std::vector<unsigned char> wait() override {
+    check(MPI_Wait(&request_, MPI_STATUS_IGNORE), "MPI_Wait");
+    return std::move(received_);
+  }
+
+ private:
+  std::vector<unsigned char> sent_, received_;
+  MPI_Request request_ = MPI_REQUEST_NULL;
+};
+
 }  // namespace
 
 bool launched_by_mpi() {
@@ -59,6 +85,10 @@ std::vector<unsigned char> MpiReplicas::all_to_all(const void* blocks, std::size
   check(MPI_Alltoall(blocks, count, MPI_BYTE, received.data(), count, MPI_BYTE, MPI_COMM_WORLD),
         "MPI_Alltoall");
   return received;
+}
+
+std::unique_ptr<Replicas::Pending> MpiReplicas::start_all_gather(std::vector<unsigned char> bytes) {
+  return std::make_unique<PendingAllGather>(std::move(bytes), size_);
 }
 
 std::string MpiReplicas::broadcast(const std::string& bytes) {

@@ -26,6 +26,8 @@ class MpiReplicas : public Replicas {
   std::vector<unsigned char> all_gather(const void* bytes, std::size_t size) override;
   // MPI_Alltoall of bytes. Throws ReplicaError for blocks of 2^31 bytes or more.
   std::vector<unsigned char> all_to_all(const void* blocks, std::size_t block) override;
+  // MPI_Iallgather; the handle's progress() is MPI_Test, wait() MPI_Wait.
+  std::unique_ptr<Pending> start_all_gather(std::vector<unsigned char> bytes) override;
   // MPI_Bcast of the size, then of the bytes.
   std::string broadcast(const std::string& bytes) override;
   // MPI_Abort: ends every process of the run with `status` (after an error

@@ -22,6 +22,23 @@ void sum_in_rank_order(Replicas& replicas, std::vector<double>& values) {
 
 namespace {
 
+class Exchanged : public Replicas::Pending {
+ public:
+  explicit Exchanged(std::vector<unsigned char> all) : all_(std::move(all)) {}
+  std::vector<unsigned char> wait() override { return std::move(all_); }
+
+ private:
+  std::vector<unsigned char> all_;
+};
+
+}  // namespace
+
+std::unique_ptr<Replicas::Pending> Replicas::start_all_gather(std::vector<unsigned char> bytes) {
+  return std::make_unique<Exchanged>(all_gather(bytes.data(), bytes.size()));
+}
+
+namespace {
+
 // The tensors' values one after another, as T, padded with zeros to `padded`.
 template <class T>
 std::vector<T> flatten(const std::vector<Tensor>& tensors, std::size_t padded) {
@@ -74,6 +91,76 @@ std::vector<Tensor> average_in_rank_order(Replicas& replicas, const std::vector<
   }
   return dispatch(tensors.front().dtype(),
                   [&](auto zero) { return average<decltype(zero)>(replicas, tensors); });
+}
+
+OverlappedAverage::OverlappedAverage(Replicas& replicas, const std::vector<Parameter>& parameters,
+                                     std::size_t bucket_bytes)
+    : replicas_(replicas), parameters_(parameters), bucket_of_(parameters.size()) {
+  std::size_t bytes = 0;
+  for (std::size_t i = parameters_.size(); i-- > 0;) {
+    if (buckets_.empty() || bytes >= bucket_bytes) {
+      buckets_.emplace_back();
+      bytes = 0;
+    }
+    buckets_.back().push_back(i);
+    bucket_of_[i] = buckets_.size() - 1;
+    bytes += parameters_[i].value().bytes();
+  }
+  for (const auto& bucket : buckets_) missing_.push_back(bucket.size());
+  pending_.resize(buckets_.size());
+}
+
+void OverlappedAverage::ready(const Parameter& parameter) {
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    if (parameters_[i].value().raw_data() != parameter.value().raw_data()) continue;
+    const std::size_t bucket = bucket_of_[i];
+    if (--missing_[bucket] == 0) start(bucket);
+    break;
+  }
+  for (auto& pending : pending_) {
+    if (pending) pending->progress();
+  }
+}
+
+void OverlappedAverage::start(std::size_t bucket) {
+  std::vector<unsigned char> bytes;
+  for (std::size_t i : buckets_[bucket]) {
+    const Tensor& grad = parameters_[i].grad();
+    const auto* p = static_cast<const unsigned char*>(grad.raw_data());
+    bytes.insert(bytes.end(), p, p + grad.bytes());
+  }
+  pending_[bucket] = replicas_.start_all_gather(std::move(bytes));
+}
+
+void OverlappedAverage::finish() {
+  for (std::size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
+    if (!pending_[bucket]) start(bucket);
+  }
+  const int k = replicas_.size();
+  for (std::size_t bucket = 0; bucket < buckets_.size(); ++bucket) {
+    const std::vector<unsigned char> all = pending_[bucket]->wait();
+    const std::size_t per_rank = all.size() / static_cast<std::size_t>(k);
+    std::size_t offset = 0;
+    for (std::size_t i : buckets_[bucket]) {
+      const Tensor& grad = parameters_[i].grad();
+      Tensor mean = Tensor::empty(grad.shape(), grad.dtype());
+      dispatch(grad.dtype(), [&](auto zero) {
+        using T = decltype(zero);
+        const std::size_t n = static_cast<std::size_t>(grad.numel());
+        std::vector<T> block(n);
+        std::vector<double> sum(n, 0.0);
+        for (int r = 0; r < k; ++r) {
+          std::memcpy(block.data(), all.data() + r * per_rank + offset, grad.bytes());
+          for (std::size_t e = 0; e < n; ++e) sum[e] += static_cast<double>(block[e]);
+        }
+        T* out = mean.data<T>();
+        for (std::size_t e = 0; e < n; ++e) out[e] = static_cast<T>(sum[e] / k);
+      });
+      offset += grad.bytes();
+      parameters_[i].grad() = mean;
+    }
+    pending_[bucket].reset();
+  }
 }
 
 void copy_from_first(Replicas& replicas, const std::vector<Tensor>& tensors) {

@@ -12,9 +12,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "graph/parameter.h"
 #include "graph/tensor.h"
 
 namespace tg {
@@ -32,6 +34,17 @@ class Replicas {
   // block r goes to rank r. Returns the blocks this process received, in
   // rank order (the sender's). Collective.
   virtual std::vector<unsigned char> all_to_all(const void* blocks, std::size_t block) = 0;
+  // all_gather started without waiting (MPI_Iallgather): wait() returns what
+  // all_gather would have. Collective like all_gather (every process starts
+  // the same exchanges in the same order). This default exchanges at once.
+  class Pending {
+   public:
+    virtual ~Pending() = default;
+    virtual std::vector<unsigned char> wait() = 0;
+    // Lets the transport move data (MPI_Test): call it now and then.
+    virtual void progress() {}
+  };
+  virtual std::unique_ptr<Pending> start_all_gather(std::vector<unsigned char> bytes);
   // Process 0's `bytes` on every process (the others' argument is ignored).
   virtual std::string broadcast(const std::string& bytes) = 0;
 };
@@ -48,6 +61,32 @@ void sum_in_rank_order(Replicas& replicas, std::vector<double>& values);
 // in rank order, and the summed chunks are gathered (all_gather); each
 // process sends and receives about 2 (K - 1) / K times the tensors' bytes.
 std::vector<Tensor> average_in_rank_order(Replicas& replicas, const std::vector<Tensor>& tensors);
+
+// Averaging the gradients while backward runs, as PyTorch's DDP does: the
+// parameters go into buckets of about `bucket_bytes`, last parameter first
+// (the order in which backward completes them). When every parameter of a
+// bucket has its gradient (ready(), called from Tape's on_parameter_grad),
+// the bucket's exchange starts without waiting (start_all_gather); finish()
+// starts the buckets that are left (parameters that got no gradient), waits
+// for each and sets every gradient to the mean over the processes, summed in
+// rank order in double and rounded once: the same bits as
+// average_in_rank_order. One step at a time: construct, ready()..., finish().
+class OverlappedAverage {
+ public:
+  OverlappedAverage(Replicas& replicas, const std::vector<Parameter>& parameters,
+                    std::size_t bucket_bytes);
+  void ready(const Parameter& parameter);
+  void finish();
+
+ private:
+  void start(std::size_t bucket);
+  Replicas& replicas_;
+  std::vector<Parameter> parameters_;
+  std::vector<std::vector<std::size_t>> buckets_;  // indices into parameters_
+  std::vector<std::size_t> bucket_of_;             // by parameter index
+  std::vector<std::size_t> missing_;               // gradients a bucket still waits for
+  std::vector<std::unique_ptr<Replicas::Pending>> pending_;
+};
 
 // Every process's tensors get process 0's values (written in place; their
 // versions are bumped). The same shapes and dtypes on every process.

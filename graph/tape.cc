@@ -265,7 +265,10 @@ void Tape::run_backward(std::int32_t start) {
         n.backward(OutputGrads(&n.grad, 1), grads);
         n.backward = nullptr;  // frees the cache
       }
-      if (n.param.defined()) n.param.accumulate_grad(n.grad);
+      if (n.param.defined()) {
+        n.param.accumulate_grad(n.grad);
+        if (options_.on_parameter_grad) options_.on_parameter_grad(n.param);
+      }
       if (!n.keeps_grad) n.grad = Tensor();
     } else if (n.output == n.num_outputs - 1) {
       // The owner of a multi-output op: every consumer of every output has

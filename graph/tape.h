@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -119,6 +120,10 @@ class Tape {
     bool record_gradients = true;
     // true: every op output is checked for NaN/inf, naming the first bad op.
     bool detect_anomaly = false;
+    // Called by backward() right after it added a parameter's gradient from
+    // this tape (once per parameter: that gradient is then complete), e.g. to
+    // start averaging it over processes while backward goes on.
+    std::function<void(const Parameter&)> on_parameter_grad;
   };
 
   Tape();

@@ -13,6 +13,7 @@ namespace tg {
 double Module::loss(const Tensor& x, const Labels& y) {
   Tape::Options options;
   options.detect_anomaly = detect_anomaly_;
+  options.on_parameter_grad = on_parameter_grad_;
   Tape tape(options);
   // As the seed's models do (X.astype(self.dtype)), compute in the model's dtype.
   Var scores = forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_)));

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,12 @@ class Module {
   void set_batchnorm_replicas(Replicas* replicas) { batchnorm_replicas_ = replicas; }
   Replicas* batchnorm_replicas() const { return batchnorm_replicas_; }
 
+  // Passed to the tape of every loss() (Tape::Options::on_parameter_grad):
+  // called as each parameter's gradient is complete. Empty: nothing.
+  void set_on_parameter_grad(std::function<void(const Parameter&)> hook) {
+    on_parameter_grad_ = std::move(hook);
+  }
+
   // The generator behind dropout masks (saved in checkpoints).
   Rng& rng() { return rng_; }
 
@@ -127,6 +134,7 @@ class Module {
   DType dtype_ = DType::f32;
   bool detect_anomaly_ = false;
   Replicas* batchnorm_replicas_ = nullptr;
+  std::function<void(const Parameter&)> on_parameter_grad_;
   Rng rng_{0};
 };
 

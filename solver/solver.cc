@@ -81,6 +81,13 @@ std::vector<std::int64_t> argmax_rows(const Tensor& scores) {
   return best;
 }
 
+// The mean of the processes' losses (rank order).
+double mean_loss(Replicas& replicas, double loss) {
+  std::vector<double> losses = {loss};
+  sum_in_rank_order(replicas, losses);
+  return losses[0] / replicas.size();
+}
+
 // Data parallelism: every parameter's gradient becomes the mean of the
 // processes' gradients, and `loss` the mean of their losses (rank order).
 void average_over_replicas(Replicas& replicas, Module& model, double& loss) {
@@ -88,10 +95,14 @@ void average_over_replicas(Replicas& replicas, Module& model, double& loss) {
   for (const Parameter& p : model.parameters()) grads.push_back(p.grad());
   const std::vector<Tensor> means = average_in_rank_order(replicas, grads);
   for (std::size_t i = 0; i < means.size(); ++i) model.parameters()[i].grad() = means[i];
-  std::vector<double> losses = {loss};
-  sum_in_rank_order(replicas, losses);
-  loss = losses[0] / replicas.size();
+  loss = mean_loss(replicas, loss);
 }
+
+// Clears a module's on_parameter_grad hook however the scope ends.
+struct ParameterGradHook {
+  Module& model;
+  ~ParameterGradHook() { model.set_on_parameter_grad(nullptr); }
+};
 
 }  // namespace
 
@@ -200,8 +211,13 @@ void Solver::step() {
   Labels labels(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) labels[i] = data_.y_train[rows[i]];
   model_.zero_grad();
-  double loss = model_.loss(take_rows(data_.X_train, rows), labels);
-  if (options_.replicas != nullptr) average_over_replicas(*options_.replicas, model_, loss);
+  double loss = 0;
+  if (options_.replicas != nullptr && options_.bucket_bytes > 0) {
+    loss = loss_with_overlapped_average(take_rows(data_.X_train, rows), labels);
+  } else {
+    loss = model_.loss(take_rows(data_.X_train, rows), labels);
+    if (options_.replicas != nullptr) average_over_replicas(*options_.replicas, model_, loss);
+  }
   std::string non_finite_grad;  // the first parameter with one
   for (const Parameter& p : model_.parameters()) {
     if (first_non_finite(p.grad()) >= 0) {
@@ -222,6 +238,18 @@ void Solver::step() {
   const double epoch =
       static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
   history_.iterations.push_back({iteration_, epoch, loss, lr});
+}
+
+double Solver::loss_with_overlapped_average(const Tensor& x, const Labels& y) {
+  OverlappedAverage average(*options_.replicas, model_.parameters(), options_.bucket_bytes);
+  double loss = 0;
+  {
+    const ParameterGradHook clear{model_};
+    model_.set_on_parameter_grad([&](const Parameter& p) { average.ready(p); });
+    loss = model_.loss(x, y);
+  }
+  average.finish();
+  return mean_loss(*options_.replicas, loss);
 }
 
 bool Solver::stop_requested() const {

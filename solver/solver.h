@@ -105,6 +105,12 @@ struct SolverOptions {
   // (ReplicaError naming the ranks that differ from rank 0). A stop
   // requested on any process stops all of them at the same iteration.
   Replicas* replicas = nullptr;
+  // With replicas: the gradients are averaged in buckets of about this many
+  // bytes, each started (non-blocking) as soon as backward has completed its
+  // parameters, overlapping the rest of backward (OverlappedAverage, as
+  // PyTorch's DDP); 0: in one exchange after backward
+  // (average_in_rank_order). The same bits either way.
+  std::size_t bucket_bytes = std::size_t{1} << 20;
   std::function<void(const StepInfo&)> on_step;
   std::function<void(const EpochRecord&, bool is_best)> on_epoch;
   // Asked before every iteration; true ends train() there (TrainEnd::stopped)
@@ -172,6 +178,7 @@ class Solver {
   void save_checkpoint() const;
   void check_divergence(double loss) const;
   bool stop_requested() const;
+  double loss_with_overlapped_average(const Tensor& x, const Labels& y);
   void check_replicas_agree();
   [[noreturn]] void fail_diverged(const std::string& why) const;
 

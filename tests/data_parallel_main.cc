@@ -1,11 +1,13 @@
 // A tiny data-parallel training for //tests:mpi_sync_batchnorm_test, run
 // under mpirun (or alone):
-//   data_parallel_main f64|f32 sync|local STEPS OUT_FILE
+//   data_parallel_main f64|f32 sync|local STEPS OUT_FILE [BUCKET_BYTES]
 // A ThreeLayerConvNet with spatial batch norm (4 filters 3x3 on 1x8x8
 // images, 16 hidden units, 3 classes) trains one epoch of STEPS steps of
 // Adam on 8 x STEPS random images with a global batch of 8, data-parallel
 // over the processes of the run; "sync" synchronises batch norm over them.
-// Rank 0 writes every parameter value, one per line (%.17g), to OUT_FILE.
+// BUCKET_BYTES is SolverOptions::bucket_bytes (default 64: several buckets
+// overlapping backward; 0: one exchange after it). Rank 0 writes every
+// parameter value, one per line (%.17g), to OUT_FILE.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -21,7 +23,7 @@
 namespace {
 
 void train(const std::string& dtype_name, bool sync, std::int64_t steps, const std::string& out,
-           tg::Replicas* replicas) {
+           std::size_t bucket_bytes, tg::Replicas* replicas) {
   const tg::DType dtype = dtype_name == "f64" ? tg::DType::f64 : tg::DType::f32;
   tg::Rng rng(11);
   const std::int64_t n = 8 * steps;
@@ -48,6 +50,7 @@ void train(const std::string& dtype_name, bool sync, std::int64_t steps, const s
   options.verbose = false;
   options.num_train_samples = 100;
   options.replicas = replicas;
+  options.bucket_bytes = bucket_bytes;
   tg::Solver solver(model, {x, y, x, y}, options);
   solver.train();
   if (replicas != nullptr && replicas->rank() != 0) return;
@@ -65,12 +68,15 @@ void train(const std::string& dtype_name, bool sync, std::int64_t steps, const s
 int main(int argc, char** argv) {
   std::unique_ptr<tg::MpiReplicas> replicas;
   if (tg::launched_by_mpi()) replicas = std::make_unique<tg::MpiReplicas>(&argc, &argv);
-  if (argc != 5) {
-    fmt::print(stderr, "usage: data_parallel_main f64|f32 sync|local STEPS OUT_FILE\n");
+  if (argc != 5 && argc != 6) {
+    fmt::print(stderr,
+               "usage: data_parallel_main f64|f32 sync|local STEPS OUT_FILE [BUCKET_BYTES]\n");
     return 2;
   }
   try {
-    train(argv[1], std::string(argv[2]) == "sync", std::atoll(argv[3]), argv[4], replicas.get());
+    const std::size_t bucket_bytes = argc == 6 ? std::strtoull(argv[5], nullptr, 10) : 64;
+    train(argv[1], std::string(argv[2]) == "sync", std::atoll(argv[3]), argv[4], bucket_bytes,
+          replicas.get());
   } catch (const std::exception& error) {
     fmt::print(stderr, "data_parallel_main: {}\n", error.what());
     if (replicas != nullptr) replicas->abort(1);

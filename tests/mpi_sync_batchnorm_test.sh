@@ -13,7 +13,9 @@ work="${TEST_TMPDIR:-/tmp}/mpi_sync_batchnorm_test"
 rm -rf "$work" && mkdir -p "$work"
 
 # float64 with 1, 2 and 4 processes; float32 with 1 and 2 (only reported).
-# (Same-K runs byte for byte: //tests:mpi_train_test.)
+# (Same-K runs byte for byte: //tests:mpi_train_test.) The default averages
+# the gradients in buckets of 64 bytes, overlapping backward; "0" averages
+# them in one exchange after backward: the same bits.
 for run in f64:1 f64:2 f64:4 f32:1 f32:2; do
   dtype=${run%:*} k=${run#*:}
   if ! "${mpirun[@]}" -np "$k" "$main" "$dtype" sync 50 "$work/$dtype-$k.txt"; then
@@ -52,4 +54,8 @@ for dtype in ["f64", "f32"]:
         print(f"{dtype}: K=1 vs K={k}: largest relative difference {worst:.3g} (b1 aside)")
 sys.exit(1 if failed else 0)
 PY
+"${mpirun[@]}" -np 2 "$main" f64 sync 50 "$work/f64-2-whole.txt" 0 || exit 1
+if ! cmp -s "$work/f64-2.txt" "$work/f64-2-whole.txt"; then
+  echo "FAIL: averaging in overlapped buckets and in one exchange give other bits"; exit 1
+fi
 echo "PASS"

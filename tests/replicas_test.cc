@@ -184,3 +184,31 @@ TEST_CASE("checksum: equal tensors agree, one flipped bit does not") {
   CHECK(checksum({a}) != checksum({b}));
   CHECK(checksum({a, b}) != checksum({b, a}));
 }
+
+TEST_CASE(
+    "OverlappedAverage: buckets started as gradients complete give average_in_rank_order's bits") {
+  const int k = 3;
+  for (std::size_t bucket_bytes : {std::size_t{1}, std::size_t{16}, std::size_t{1} << 20}) {
+    on_ranks(k, [&](Replicas& replicas) {
+      const double r = replicas.rank();
+      std::vector<Parameter> params = {
+          Parameter("a", Tensor::zeros({3})), Parameter("b", Tensor::zeros({2, 2})),
+          Parameter("c", Tensor::zeros({1}))};  // c gets no gradient: zeros are averaged
+      params[0].accumulate_grad(Tensor::from_values({3}, {r + 0.1, 1e7 * r, -r}));
+      params[1].accumulate_grad(Tensor::from_values({2, 2}, {r / 3, 2, r * r, 1e-3}));
+      const std::vector<Tensor> expected =
+          average_in_rank_order(replicas, {params[0].grad(), params[1].grad(), params[2].grad()});
+      OverlappedAverage average(replicas, params, bucket_bytes);
+      average.ready(params[1]);  // backward completes the last parameters first
+      average.ready(params[0]);
+      average.finish();
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const Tensor& got = params[i].grad();
+        REQUIRE(got.numel() == expected[i].numel());
+        for (std::int64_t e = 0; e < got.numel(); ++e) {
+          CHECK(got.data<float>()[e] == expected[i].data<float>()[e]);
+        }
+      }
+    });
+  }
+}

@@ -152,3 +152,23 @@ TEST_CASE("detect_anomaly names the first op with a non-finite output") {
   // max + max overflows to infinity in the second element.
   CHECK_THROWS_WITH_AS(x + x, doctest::Contains("op 'add'"), NumericError);
 }
+
+TEST_CASE("on_parameter_grad: called once per parameter, when its gradient is complete") {
+  Parameter w("w", Tensor::from_values({2}, {1, 2}));
+  Parameter b("b", Tensor::from_values({2}, {3, 4}));
+  std::vector<std::pair<std::string, std::vector<float>>> calls;
+  Tape::Options options;
+  options.on_parameter_grad = [&](const Parameter& p) {
+    calls.push_back({p.name(), {p.grad().data<float>()[0], p.grad().data<float>()[1]}});
+  };
+  Tape tape(options);
+  const Var pw = tape.param(w), pb = tape.param(b);
+  // w is used twice (fan-out): its gradient 2 * w + b comes in two parts.
+  tape.backward(sum(pw * pw + pw * pb));
+  REQUIRE(calls.size() == 2);
+  for (const auto& [name, grad] : calls) {
+    if (name == "w") CHECK(grad == std::vector<float>{5, 8});  // 2w + b
+    if (name == "b") CHECK(grad == std::vector<float>{1, 2});  // w
+  }
+  CHECK(calls[0].first != calls[1].first);
+}
