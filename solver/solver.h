@@ -178,7 +178,9 @@ class Solver {
   void save_checkpoint() const;
   void check_divergence(double loss) const;
   bool stop_requested() const;
+  // solver_replicas.cc: data parallelism.
   double loss_with_overlapped_average(const Tensor& x, const Labels& y);
+  void average_gradients(double& loss);
   void check_replicas_agree();
   [[noreturn]] void fail_diverged(const std::string& why) const;
 
