@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
-#include "io/read_file.h"
 #include "graph/checks.h"
 #include "io/file_error.h"
+#include "io/read_file.h"
 
 namespace tg {
 namespace {
@@ -87,8 +87,12 @@ TrainAndTest load_cifar10(const std::string& folder) {
   }
   Dataset train = parse_cifar10(train_files);
   train_files.clear();  // frees 150 MB before the test file is read
-  const NamedBytes test_file = read("test_batch.bin");
-  return {std::move(train), parse_cifar10(test_file.file, test_file.bytes)};
+  return {std::move(train), load_cifar10_test_set(folder)};
+}
+
+Dataset load_cifar10_test_set(const std::string& folder) {
+  const std::string path = (std::filesystem::path(folder) / "test_batch.bin").string();
+  return parse_cifar10(path, read_file_bytes(path));
 }
 
 }  // namespace tg

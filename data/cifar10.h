@@ -31,5 +31,7 @@ Dataset parse_cifar10(const std::vector<NamedBytes>& files);
 // Reads data_batch_1.bin .. data_batch_5.bin as train and test_batch.bin as
 // test from the folder (gzip-compressed files are decompressed too).
 TrainAndTest load_cifar10(const std::string& folder);
+// The test part alone (test_batch.bin).
+Dataset load_cifar10_test_set(const std::string& folder);
 
 }  // namespace tg

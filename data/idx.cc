@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "io/read_file.h"
 #include "io/file_error.h"
+#include "io/read_file.h"
 
 namespace tg {
 namespace {
@@ -113,11 +113,14 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path)
 }
 
 TrainAndTest load_idx_folder(const std::string& folder) {
-  const auto load = [&](std::string_view images, std::string_view labels) {
-    return load_idx(find_plain_or_gz(folder, images), find_plain_or_gz(folder, labels));
-  };
-  return {load("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-          load("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")};
+  return {load_idx(find_plain_or_gz(folder, "train-images-idx3-ubyte"),
+                   find_plain_or_gz(folder, "train-labels-idx1-ubyte")),
+          load_idx_test_set(folder)};
+}
+
+Dataset load_idx_test_set(const std::string& folder) {
+  return load_idx(find_plain_or_gz(folder, "t10k-images-idx3-ubyte"),
+                  find_plain_or_gz(folder, "t10k-labels-idx1-ubyte"));
 }
 
 }  // namespace tg

@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "data/dataset.h"
-#include "io/byte_reader.h"
 #include "graph/labels.h"
 #include "graph/tensor.h"
+#include "io/byte_reader.h"
 
 namespace tg {
 
@@ -38,5 +38,7 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path)
 // t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte, each taken plain if
 // present, otherwise with a .gz suffix.
 TrainAndTest load_idx_folder(const std::string& folder);
+// The test part alone (t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte).
+Dataset load_idx_test_set(const std::string& folder);
 
 }  // namespace tg

@@ -66,11 +66,12 @@ Tensor mean_image_of(const Dataset& dataset) {
   return mean;
 }
 
-void normalize(Dataset& dataset, const Tensor& mean_image, float scale) {
+// images = (images - mean_image) * scale, in place, image by image.
+void normalize(Tensor& images_tensor, const Tensor& mean_image, float scale) {
   const std::int64_t pixels = mean_image.numel();
   const float* mean = mean_image.data<float>();
-  float* images = dataset.images.data<float>();
-  parallel_for(dataset.size(), std::max<std::int64_t>(1, kGrain / pixels),
+  float* images = images_tensor.data<float>();
+  parallel_for(images_tensor.dim(0), std::max<std::int64_t>(1, kGrain / pixels),
                [&](std::int64_t begin, std::int64_t end) {
                  for (std::int64_t i = begin; i < end; ++i) {
                    float* row = images + i * pixels;
@@ -92,9 +93,25 @@ DataSplits preprocess(const TrainAndTest& data, const PreprocessOptions& options
                                             : Tensor::zeros({shape[1], shape[2], shape[3]});
   const float scale = static_cast<float>(options.scale);
   for (Dataset* split : {&splits.train, &splits.val, &splits.test}) {
-    normalize(*split, splits.mean_image, scale);
+    normalize(split->images, splits.mean_image, scale);
   }
   return splits;
+}
+
+Tensor normalize_images(const Tensor& images, const Tensor& mean_image, double scale) {
+  constexpr const char* kOp = "normalize_images";
+  check_rank(kOp, "images", images, 4);
+  if (images.dtype() != DType::f32)
+    fail(kOp, "images must be float32, got {}", name_of(images.dtype()));
+  const Shape& shape = images.shape();
+  const Tensor mean =
+      mean_image.defined() ? mean_image : Tensor::zeros({shape[1], shape[2], shape[3]});
+  check_shape(kOp, "mean_image", mean, Shape{shape[1], shape[2], shape[3]});
+  if (mean.dtype() != DType::f32)
+    fail(kOp, "mean_image must be float32, got {}", name_of(mean.dtype()));
+  Tensor out = images.clone();
+  normalize(out, mean, static_cast<float>(scale));
+  return out;
 }
 
 }  // namespace tg

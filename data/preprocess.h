@@ -35,4 +35,11 @@ struct DataSplits {
 // when scale is zero or not finite.
 DataSplits preprocess(const TrainAndTest& data, const PreprocessOptions& options = {});
 
+// New images (N, C, H, W) prepared the way preprocess() prepared the splits,
+// with its mean image and scale: (pixel - mean_image) * scale in float32
+// (nothing subtracted when mean_image is undefined). Throws ArgumentError
+// ("normalize_images: ...") unless the images are float32 and the mean image
+// has the shape (C, H, W) of one of them.
+Tensor normalize_images(const Tensor& images, const Tensor& mean_image, double scale);
+
 }  // namespace tg

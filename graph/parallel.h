@@ -7,11 +7,16 @@
 #include <cstdint>
 #include <exception>
 
+#include "graph/float_env.h"
+
 namespace tg {
 
 // Calls body(begin, end) on contiguous pieces of [0, n), one per thread, when
 // n is above `grain` (smaller loops run on the calling thread: starting
 // threads costs about a microsecond).
+//
+// Every thread that runs a piece flushes subnormals to zero first
+// (graph/float_env.h).
 //
 // An exception thrown by body on any thread reaches the caller as itself
 // (the first one caught, when several threads throw) once every thread has
@@ -19,6 +24,7 @@ namespace tg {
 // the process.
 template <class Body>
 void parallel_for(std::int64_t n, std::int64_t grain, Body&& body) {
+  enter_compute();
   if (n <= grain || omp_get_max_threads() == 1 || omp_in_parallel()) {
     if (n > 0) body(std::int64_t{0}, n);
     return;
@@ -26,6 +32,7 @@ void parallel_for(std::int64_t n, std::int64_t grain, Body&& body) {
   std::exception_ptr error;
 #pragma omp parallel
   {
+    enter_compute();
     const std::int64_t threads = omp_get_num_threads();
     const std::int64_t piece = (n + threads - 1) / threads;
     const std::int64_t begin = omp_get_thread_num() * piece;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "graph/errors.h"
+#include "graph/float_env.h"
 
 namespace tg {
 
@@ -60,7 +61,9 @@ const Tensor& Var::grad() const { return live_tape("Var::grad").grad(*this); }
 
 Tape::Tape() : Tape(Options{}) {}
 
-Tape::Tape(Options options) : options_(options), link_(new detail::TapeLink{this, 1}) {}
+Tape::Tape(Options options) : options_(options), link_(new detail::TapeLink{this, 1}) {
+  enter_compute();  // a forward pass starts here
+}
 
 Tape::~Tape() {
   link_->tape = nullptr;

@@ -6,16 +6,16 @@
 #include <limits>
 #include <optional>
 
-#include "io/byte_reader.h"
 #include "graph/errors.h"
-#include "io/file_error.h"
 #include "io/array_bytes.h"
 #include "io/atomic_file.h"
+#include "io/byte_reader.h"
+#include "io/file_error.h"
 
 namespace tg {
 namespace {
 
-constexpr char kMagic[8] = {'T', 'G', 'C', 'K', 'P', 'T', '0', '1'};
+constexpr std::size_t kMagicBytes = 8;
 constexpr std::size_t kHeaderBytes = 24;
 constexpr std::size_t kChecksumBytes = 4;
 constexpr std::uint64_t kMaxEntries = 1 << 20;
@@ -44,6 +44,14 @@ std::uint32_t crc32_of(const char* data, std::size_t size) {
   return static_cast<std::uint32_t>(crc);
 }
 
+// The kind of container whose magic this is, if tapegrad writes it.
+const ContainerKind* kind_of_magic(std::string_view magic) {
+  for (const ContainerKind* kind : {&kCheckpointKind, &kModelFileKind}) {
+    if (magic == kind->magic) return kind;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void Checkpoint::put(const std::string& name, const Tensor& tensor) {
@@ -66,6 +74,12 @@ const Checkpoint::Entry& Checkpoint::entry(const std::string& name, std::size_t 
     fail_file(source_, "no entry '{}' (a checkpoint of another model or run?)", name);
   if (it->second.index() != kind) fail_file(source_, "entry '{}' is not {}", name, kind_name);
   return it->second;
+}
+
+Checkpoint::EntryKind Checkpoint::kind(const std::string& name) const {
+  const auto it = entries_.find(name);
+  if (it == entries_.end()) fail_file(source_, "no entry '{}'", name);
+  return static_cast<EntryKind>(it->second.index());
 }
 
 const Tensor& Checkpoint::tensor(const std::string& name) const {
@@ -93,7 +107,7 @@ std::vector<std::string> Checkpoint::names_with_prefix(std::string_view prefix) 
   return names;
 }
 
-std::string Checkpoint::serialize() const {
+std::string Checkpoint::serialize(const ContainerKind& kind) const {
   std::string payload;
   for (const auto& [name, value] : entries_) {
     if (name.size() > std::numeric_limits<std::uint16_t>::max()) {
@@ -120,8 +134,8 @@ std::string Checkpoint::serialize() const {
       payload += s;
     }
   }
-  std::string file(kMagic, sizeof kMagic);
-  append_le(file, kVersion, 4);
+  std::string file(kind.magic);
+  append_le(file, kind.version, 4);
   append_le(file, entries_.size(), 4);
   append_le(file, payload.size(), 8);
   file += payload;
@@ -129,20 +143,28 @@ std::string Checkpoint::serialize() const {
   return file;
 }
 
-Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes) {
+Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes,
+                             const ContainerKind& kind) {
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
   ByteReader header(source, ByteSpan(data, bytes.size()));
   if (bytes.size() < kHeaderBytes + kChecksumBytes) {
-    fail_file(source, "{} bytes is too short for a checkpoint (at least {})", bytes.size(),
-              kHeaderBytes + kChecksumBytes);
+    fail_file(source, "{} bytes is too short for a {} (at least {})", bytes.size(),
+              kind.description, kHeaderBytes + kChecksumBytes);
   }
-  if (std::memcmp(header.take(8, "magic"), kMagic, sizeof kMagic) != 0) {
-    fail_at_byte(source, 0, "not a tapegrad checkpoint (the magic is not \"TGCKPT01\")");
+  const std::string_view magic(reinterpret_cast<const char*>(header.take(kMagicBytes, "magic")),
+                               kMagicBytes);
+  if (magic != kind.magic) {
+    if (const ContainerKind* other = kind_of_magic(magic)) {
+      fail_at_byte(source, 0, "a tapegrad {}, not a {} (the magic is \"{}\", not \"{}\")",
+                   other->description, kind.description, other->magic, kind.magic);
+    }
+    fail_at_byte(source, 0, "not a tapegrad {} (the magic is not \"{}\")", kind.description,
+                 kind.magic);
   }
   const std::uint32_t version = header.u32_little_endian("version");
-  if (version != kVersion) {
-    fail_at_byte(source, 8, "checkpoint format version {}, this build reads version {}", version,
-                 kVersion);
+  if (version != kind.version) {
+    fail_at_byte(source, 8, "{} format version {}, this build reads version {}", kind.description,
+                 version, kind.version);
   }
   const std::uint32_t count = header.u32_little_endian("entry count");
   const std::uint64_t payload_size = header.u64_little_endian("payload size");
@@ -225,8 +247,12 @@ Checkpoint Checkpoint::parse(std::string_view source, std::string_view bytes) {
   return checkpoint;
 }
 
-void Checkpoint::save(const std::string& path) const { write_file_atomically(path, serialize()); }
+void Checkpoint::save(const std::string& path, const ContainerKind& kind) const {
+  write_file_atomically(path, serialize(kind));
+}
 
-Checkpoint Checkpoint::load(const std::string& path) { return parse(path, read_file(path)); }
+Checkpoint Checkpoint::load(const std::string& path, const ContainerKind& kind) {
+  return parse(path, read_file(path), kind);
+}
 
 }  // namespace tg

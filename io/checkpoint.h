@@ -1,8 +1,10 @@
 // Checkpoints: an ordered set of named entries (tensors, integers, reals,
 // strings) in one binary file, written atomically and verified on reading.
+// Model files (models/model_file.h) are the same container with their own
+// magic and version (ContainerKind).
 //
 // File format, version 1 (all numbers little-endian):
-//   offset 0   8 bytes   magic "TGCKPT01"
+//   offset 0   8 bytes   magic "TGCKPT01" (a model file: "TGMODEL1")
 //          8   u32       format version (1)
 //         12   u32       number of entries
 //         16   u64       payload size P in bytes
@@ -28,9 +30,23 @@
 
 namespace tg {
 
+// What a container file holds, told by its first 8 bytes and its version.
+struct ContainerKind {
+  std::string_view magic;  // 8 characters
+  std::uint32_t version;
+  std::string_view description;  // for messages: "checkpoint"
+};
+
+// The whole state of a training run (solver/).
+inline constexpr ContainerKind kCheckpointKind{"TGCKPT01", 1, "checkpoint"};
+// A trained model for inference (models/model_file.h).
+inline constexpr ContainerKind kModelFileKind{"TGMODEL1", 1, "model file"};
+
 class Checkpoint {
  public:
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = kCheckpointKind.version;
+
+  enum class EntryKind { tensor, integer, real, string };
 
   Checkpoint() = default;
 
@@ -40,6 +56,8 @@ class Checkpoint {
   void put_string(const std::string& name, const std::string& value);
 
   bool has(const std::string& name) const { return entries_.count(name) > 0; }
+  // Throws FileError naming the source file when there is no such entry.
+  EntryKind kind(const std::string& name) const;
   // Each throws FileError naming the source file when the entry is missing
   // or of another kind.
   const Tensor& tensor(const std::string& name) const;
@@ -49,13 +67,16 @@ class Checkpoint {
   // Names starting with `prefix`, in sorted order.
   std::vector<std::string> names_with_prefix(std::string_view prefix) const;
 
-  std::string serialize() const;
-  // `source` names the bytes in errors (the path).
-  static Checkpoint parse(std::string_view source, std::string_view bytes);
+  // The file's bytes, with the magic and version of `kind`.
+  std::string serialize(const ContainerKind& kind = kCheckpointKind) const;
+  // `source` names the bytes in errors (the path). A file of another kind
+  // (a model file read as a checkpoint) is an error saying what it is.
+  static Checkpoint parse(std::string_view source, std::string_view bytes,
+                          const ContainerKind& kind = kCheckpointKind);
 
-  // write_file_atomically(path, serialize()).
-  void save(const std::string& path) const;
-  static Checkpoint load(const std::string& path);
+  // write_file_atomically(path, serialize(kind)).
+  void save(const std::string& path, const ContainerKind& kind = kCheckpointKind) const;
+  static Checkpoint load(const std::string& path, const ContainerKind& kind = kCheckpointKind);
 
   // Where the checkpoint came from ("(in memory)" until loaded).
   const std::string& source() const { return source_; }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -32,9 +33,16 @@ struct FullyConnectedNetOptions {
 class FullyConnectedNet : public Module {
  public:
   explicit FullyConnectedNet(const FullyConnectedNetOptions& options);
+  // From config(): for model files (models/model_file.h). Throws
+  // ArgumentError naming the model or "config" for a bad configuration.
+  static std::unique_ptr<FullyConnectedNet> from_config(const ModelConfig& config);
 
   Var forward(const Var& x) override;
   std::string name() const override { return "FullyConnectedNet"; }
+  // The architecture's options (sizes, normalization, keep_prob, reg, dtype);
+  // not init or the seeds, which trained parameters no longer need.
+  ModelConfig config() const override;
+  std::vector<LayerSpec> layers() const override;
   const FullyConnectedNetOptions& options() const { return options_; }
 
  private:

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "graph/checks.h"
+#include "models/model_file.h"
 #include "ops/add.h"
 #include "ops/l2_penalty.h"
 #include "ops/softmax_loss.h"
@@ -25,6 +26,13 @@ double Module::loss(const Tensor& x, const Labels& y) {
 }
 
 Tensor Module::scores(const Tensor& x) {
+  // Test mode for this call only, restored however forward() ends.
+  struct RestoreMode {
+    Mode& mode;
+    Mode saved;
+    ~RestoreMode() { mode = saved; }
+  } restore{mode_, mode_};
+  mode_ = Mode::test;
   Tape::Options options = Tape::inference();
   options.detect_anomaly = detect_anomaly_;
   Tape tape(options);
@@ -55,6 +63,12 @@ Module::Predictions Module::count_correct(const Tensor& scores, const Tensor&,
   });
   return predictions;
 }
+
+void Module::save(const std::string& path, const InputSpec& input) const {
+  save_model(*this, path, input);
+}
+
+InputSpec Module::load(const std::string& path) { return load_model_into(*this, path); }
 
 Parameter Module::parameter(const std::string& name) const {
   for (const Parameter& p : parameters_) {

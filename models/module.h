@@ -26,6 +26,9 @@
 #include "graph/rng.h"
 #include "graph/tape.h"
 #include "graph/tensor.h"
+#include "models/input_spec.h"
+#include "models/layer_spec.h"
+#include "models/model_config.h"
 #include "ops/mode.h"
 
 namespace tg {
@@ -48,13 +51,29 @@ class Module {
   virtual Var forward(const Var& x) = 0;
   // A short name that identifies the architecture in checkpoints.
   virtual std::string name() const = 0;
+  // The options its constructor needs (layer sizes, batch norm on or off,
+  // dtype...): with them and a factory registered under name(), load_model
+  // builds the model from a model file (models/model_file.h). Empty by default.
+  virtual ModelConfig config() const { return {}; }
+  // The forward pass at test time, layer by layer, for exports that run it
+  // without tapegrad (params/model.json; see layer_spec.h). Empty by default.
+  virtual std::vector<LayerSpec> layers() const { return {}; }
+
+  // Model files (models/model_file.h): writes name(), config(), every
+  // parameter and buffer, and how inputs are prepared, atomically.
+  void save(const std::string& path, const InputSpec& input = {}) const;
+  // Reads a model file of this model (the same name(), parameter and buffer
+  // names and shapes) into it and returns how its inputs are prepared.
+  // Throws FileError naming the file; the model is unchanged then.
+  InputSpec load(const std::string& path);
 
   // The seed's loss(X, y): records forward, the data loss and the L2 penalty
   // on a fresh tape, runs backward, and returns the loss. Gradients are added
   // to each parameter's grad() (call zero_grad() between steps).
   double loss(const Tensor& x, const Labels& y);
-  // The seed's loss(X) without labels: the class scores, evaluated without
-  // recording gradients.
+  // The seed's loss(X) without labels: the class scores in test mode (batch
+  // norm uses its running statistics, dropout is off), evaluated without
+  // recording gradients. The module's mode() is the same afterwards.
   Tensor scores(const Tensor& x);
 
   // How many of a batch's predictions are right, for the Solver's accuracy.

@@ -27,6 +27,11 @@ void check_options(const ThreeLayerConvNetOptions& o) {
   check_weight_init(kName, o.init);
 }
 
+// Stride 1, and the padding that keeps the height and width.
+Conv2dParams conv_params(const ThreeLayerConvNetOptions& o) { return {1, (o.filter_size - 1) / 2}; }
+
+Pool2dParams pool_params() { return {2, 2, 2}; }
+
 }  // namespace
 
 ThreeLayerConvNet::ThreeLayerConvNet(const ThreeLayerConvNetOptions& options) : options_(options) {
@@ -65,8 +70,8 @@ Var ThreeLayerConvNet::forward(const Var& x) {
   if (s.rank() != 4 || s[1] != c || s[2] != h || s[3] != w) {
     fail(kName, "expects images (N, {}, {}, {}), got shape {}", c, h, w, s.str());
   }
-  const Conv2dParams conv{1, (options_.filter_size - 1) / 2};
-  const Pool2dParams pool{2, 2, 2};
+  const Conv2dParams conv = conv_params(options_);
+  const Pool2dParams pool = pool_params();
   Var pooled;
   if (options_.spatial_batchnorm) {
     bn1_.mode = mode();
@@ -75,6 +80,74 @@ Var ThreeLayerConvNet::forward(const Var& x) {
     pooled = conv_relu_pool(x, w1_, b1_, conv, pool);
   }
   return linear(affine_relu(pooled, w2_, b2_), w3_, b3_);
+}
+
+std::unique_ptr<ThreeLayerConvNet> ThreeLayerConvNet::from_config(const ModelConfig& config) {
+  ThreeLayerConvNetOptions o;
+  const std::vector<std::int64_t>& input_dim = config.get_ints("input_dim");
+  if (input_dim.size() != 3) {
+    fail("config", "'input_dim' must be (C, H, W), got {} numbers", input_dim.size());
+  }
+  o.input_dim = {input_dim[0], input_dim[1], input_dim[2]};
+  o.num_filters = config.get_int("num_filters");
+  o.filter_size = config.get_int("filter_size");
+  o.hidden_dim = config.get_int("hidden_dim");
+  o.num_classes = config.get_int("num_classes");
+  o.spatial_batchnorm = config.get_bool("spatial_batchnorm");
+  o.reg = config.get_real("reg");
+  o.dtype = config.get_dtype("dtype");
+  check_options(o);
+  // Every parameter and buffer the constructor allocates (W2's rows as their
+  // three factors, so that their product is checked for overflow too).
+  const auto [c, h, w] = o.input_dim;
+  const std::int64_t f = o.num_filters, k = o.filter_size, hidden = o.hidden_dim;
+  std::vector<std::vector<std::int64_t>> shapes = {
+      {f, c, k, k},   {f}, {f, h / 2, w / 2, hidden}, {hidden}, {hidden, o.num_classes},
+      {o.num_classes}};
+  if (o.spatial_batchnorm) shapes.insert(shapes.end(), 4, {f});
+  config.check_allocation(kName, shapes, o.dtype);
+  return std::make_unique<ThreeLayerConvNet>(o);
+}
+
+ModelConfig ThreeLayerConvNet::config() const {
+  const auto [c, h, w] = options_.input_dim;
+  ModelConfig config;
+  config.set_ints("input_dim", {c, h, w})
+      .set_int("num_filters", options_.num_filters)
+      .set_int("filter_size", options_.filter_size)
+      .set_int("hidden_dim", options_.hidden_dim)
+      .set_int("num_classes", options_.num_classes)
+      .set_bool("spatial_batchnorm", options_.spatial_batchnorm)
+      .set_real("reg", reg())
+      .set_dtype("dtype", dtype());
+  return config;
+}
+
+std::vector<LayerSpec> ThreeLayerConvNet::layers() const {
+  const Conv2dParams conv = conv_params(options_);
+  const Pool2dParams pool = pool_params();
+  std::vector<LayerSpec> specs = {
+      {"conv2d",
+       {{"w", "W1"}, {"b", "b1"}},
+       {{"stride", static_cast<double>(conv.stride)}, {"pad", static_cast<double>(conv.pad)}}}};
+  if (options_.spatial_batchnorm) {
+    specs.push_back({"spatial_batchnorm",
+                     {{"gamma", "gamma1"},
+                      {"beta", "beta1"},
+                      {"running_mean", "bn1.running_mean"},
+                      {"running_var", "bn1.running_var"}},
+                     {{"eps", bn1_.eps}}});
+  }
+  specs.push_back({"relu", {}, {}});
+  specs.push_back({"max_pool2d",
+                   {},
+                   {{"pool_height", static_cast<double>(pool.pool_height)},
+                    {"pool_width", static_cast<double>(pool.pool_width)},
+                    {"stride", static_cast<double>(pool.stride)}}});
+  specs.push_back({"linear", {{"w", "W2"}, {"b", "b2"}}, {}});
+  specs.push_back({"relu", {}, {}});
+  specs.push_back({"linear", {{"w", "W3"}, {"b", "b3"}}, {}});
+  return specs;
 }
 
 }  // namespace tg

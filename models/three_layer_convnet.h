@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "models/init.h"
 #include "models/module.h"
@@ -28,9 +30,16 @@ struct ThreeLayerConvNetOptions {
 class ThreeLayerConvNet : public Module {
  public:
   explicit ThreeLayerConvNet(const ThreeLayerConvNetOptions& options);
+  // From config(): for model files (models/model_file.h). Throws
+  // ArgumentError naming the model or "config" for a bad configuration.
+  static std::unique_ptr<ThreeLayerConvNet> from_config(const ModelConfig& config);
 
   Var forward(const Var& x) override;
   std::string name() const override { return "ThreeLayerConvNet"; }
+  // The architecture's options (sizes, batch norm, reg, dtype); not init or
+  // the seed, which trained parameters no longer need.
+  ModelConfig config() const override;
+  std::vector<LayerSpec> layers() const override;
   const ThreeLayerConvNetOptions& options() const { return options_; }
 
  private:

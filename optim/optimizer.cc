@@ -6,6 +6,7 @@
 #include <set>
 
 #include "graph/errors.h"
+#include "graph/float_env.h"
 
 namespace tg {
 
@@ -23,6 +24,7 @@ void Optimizer::set_learning_rate(double learning_rate) {
 }
 
 void Optimizer::step(const std::vector<Parameter>& parameters) {
+  enter_compute();  // no arithmetic on subnormal moments (graph/float_env.h)
   std::set<std::string> seen;
   for (const Parameter& p : parameters) {
     if (!seen.insert(p.name()).second) {

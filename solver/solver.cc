@@ -8,7 +8,7 @@
 
 #include "graph/errors.h"
 #include "io/atomic_file.h"
-#include "io/npy.h"
+#include "models/model_export.h"
 #include "optim/clip.h"
 #include "report/run_files.h"
 
@@ -118,11 +118,7 @@ void Solver::train() {
   }
   restore_best();
   if (!options_.checkpoint_dir.empty()) {
-    const std::string params = path_in_folder(options_.checkpoint_dir, "params");
-    create_folders(params);
-    for (const Parameter& p : model_.parameters()) {
-      save_npy(path_in_folder(params, p.name() + ".npy"), p.value());
-    }
+    write_model_files(options_.checkpoint_dir, model_, options_.model_input);  // model.tgm, params/
     if (epoch_ == first_epoch) write_run_files();  // else the last end_epoch() wrote them
   }
 }

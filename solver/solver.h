@@ -18,6 +18,7 @@
 #include "graph/rng.h"
 #include "graph/tensor.h"
 #include "io/checkpoint.h"
+#include "models/input_spec.h"
 #include "models/module.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
@@ -75,6 +76,9 @@ struct SolverOptions {
   // Recorded in history.json next to the options (data set, model options...).
   Json extra_config = Json::object();
   std::string title;  // of curves.svg
+  // How the training images were prepared (data set, mean image, scale):
+  // saved with the best parameters in model.tgm and params/ at the end.
+  InputSpec model_input;
   std::function<void(const StepInfo&)> on_step;
   std::function<void(const EpochRecord&, bool is_best)> on_epoch;
 };

@@ -1,7 +1,9 @@
 // Bad input, table-driven: every public op, model, optimizer and Solver
 // option rejects wrong ranks, mismatched or zero-size dimensions, bad
 // strides and pads, keep_prob outside (0, 1] and labels out of range with an
-// ArgumentError whose message names the op and says what it got.
+// ArgumentError whose message names the op and says what it got; model files
+// and images that are truncated, damaged, of another version or of another
+// model are refused with a FileError naming the file.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -10,10 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "data/image_file.h"
+#include "data/preprocess.h"
 #include "graph/errors.h"
 #include "graph/rng.h"
 #include "graph/tape.h"
+#include "io/checkpoint.h"
 #include "models/fully_connected_net.h"
+#include "models/model_file.h"
 #include "models/three_layer_convnet.h"
 #include "ops/add.h"
 #include "ops/avg_pool2d.h"
@@ -488,6 +494,119 @@ std::vector<BadInput> solver_cases() {
   };
 }
 
+// Model files: the bytes of small ones, and the cases built from them.
+std::string fc_model_bytes() {
+  FullyConnectedNetOptions o;
+  o.hidden_dims = {4};
+  o.input_dim = 6;
+  o.normalization = Normalization::batchnorm;
+  return model_file_bytes(FullyConnectedNet(o));
+}
+
+ThreeLayerConvNetOptions small_cnn(std::int64_t filters) {
+  ThreeLayerConvNetOptions o;
+  o.input_dim = {1, 4, 4};
+  o.filter_size = 3;
+  o.num_filters = filters;
+  return o;
+}
+
+std::vector<BadInput> model_file_argument_cases() {
+  return {
+      {"save_model: zero scale", "save_model: ", "got 0",
+       [] {
+         InputSpec input;
+         input.scale = 0;
+         model_file_bytes(ThreeLayerConvNet(small_cnn(2)), input);
+       }},
+      {"save_model: mean image of rank 1", "save_model: ", "float32 (4)",
+       [] {
+         InputSpec input;
+         input.mean_image = zeros({4});
+         model_file_bytes(ThreeLayerConvNet(small_cnn(2)), input);
+       }},
+      {"register_model: no name", "register_model: ", "empty",
+       [] { register_model("", [](const ModelConfig&) { return nullptr; }); }},
+      {"ModelConfig: missing key", "config: ", "'filters' is missing",
+       [] { ModelConfig().get_int("filters"); }},
+      {"normalize_images: mean image of another shape", "normalize_images: ", "(1,2,2)",
+       [] {
+         normalize_images(zeros({2, 1, 3, 3}), zeros({1, 2, 2}), 1);
+       }},
+      {"parse_png: two channels", "parse_png: ", "got 2",
+       [] { parse_png("a.png", ByteSpan(), 2); }},
+  };
+}
+
+std::vector<BadInput> file_cases() {
+  const std::string good = fc_model_bytes();
+  std::string flipped = good;
+  flipped[good.size() / 2] = static_cast<char>(flipped[good.size() / 2] ^ 0x10);
+  std::string future = good;
+  future[8] = 2;
+  const auto bytes_of = [](const std::string& text) {
+    return ByteSpan(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  };
+  return {
+      {"model file: empty", "empty.tgm: ", "0 bytes is too short for a model file",
+       [] { parse_model("empty.tgm", ""); }},
+      {"model file: truncated", "cut.tgm: byte 16: ", "the header promises",
+       [=] { parse_model("cut.tgm", good.substr(0, good.size() - 9)); }},
+      {"model file: a flipped bit", "flip.tgm: byte ", "checksum mismatch",
+       [=] { parse_model("flip.tgm", flipped); }},
+      {"model file: another format version",
+       "future.tgm: byte 8: ", "model file format version 2, this build reads version 1",
+       [=] { parse_model("future.tgm", future); }},
+      {"model file: a checkpoint", "run.tgck: byte 0: ", "a tapegrad checkpoint, not a model file",
+       [] { parse_model("run.tgck", Checkpoint().serialize()); }},
+      {"model file: another model",
+       "fc.tgm: ", "a model file of FullyConnectedNet, not of ThreeLayerConvNet",
+       [=] {
+         ThreeLayerConvNet net(small_cnn(2));
+         parse_model_into(net, "fc.tgm", good);
+       }},
+      {"model file: another size", "wide.tgm: ", "parameter 'W1' is float32 (3,1,3,3) in the file",
+       [] {
+         ThreeLayerConvNet net(small_cnn(2));
+         parse_model_into(net, "wide.tgm", model_file_bytes(ThreeLayerConvNet(small_cnn(3))));
+       }},
+      {"model file: a model nobody registered", "mine.tgm: ", "a model 'MyNet' that this program",
+       [=] {
+         Checkpoint c = Checkpoint::parse("m", good, kModelFileKind);
+         c.put_string("model/name", "MyNet");
+         parse_model("mine.tgm", c.serialize(kModelFileKind));
+       }},
+      {"model file: a configuration out of range",
+       "bad.tgm: ", "FullyConnectedNet: keep_prob must be in (0, 1], got 2",
+       [=] {
+         Checkpoint c = Checkpoint::parse("m", good, kModelFileKind);
+         c.put_real("config/keep_prob", 2);
+         parse_model("bad.tgm", c.serialize(kModelFileKind));
+       }},
+      {"image: truncated PGM", "x.pgm: byte 13: ", "the data ends, but a 2x2 image needs 4 samples",
+       [=] { parse_netpbm("x.pgm", bytes_of("P5 2 2 255\nab")); }},
+      {"image: not a PNG", "x.png: ", "not a PNG image libpng can read",
+       [=] { parse_png("x.png", bytes_of("\x89PNG\r\n\x1a\n and then nothing"), 1); }},
+  };
+}
+
+void check_file_cases(const std::vector<BadInput>& cases) {
+  for (const BadInput& c : cases) {
+    CAPTURE(c.what);
+    bool thrown = false;
+    try {
+      c.call();
+    } catch (const FileError& e) {
+      thrown = true;
+      const std::string message = e.what();
+      CAPTURE(message);
+      CHECK(message.rfind(c.prefix, 0) == 0);
+      CHECK(message.find(c.mentions) != std::string::npos);
+    }
+    CHECK(thrown);
+  }
+}
+
 void check_cases(const std::vector<BadInput>& cases) {
   for (const BadInput& c : cases) {
     CAPTURE(c.what);
@@ -523,4 +642,12 @@ TEST_CASE("Solver options and data are validated") {
   const std::vector<BadInput> cases = solver_cases();
   MESSAGE(cases.size(), " Solver cases");
   check_cases(cases);
+}
+
+TEST_CASE("Model files and images: bad arguments, and bad files named with the problem") {
+  const std::vector<BadInput> arguments = model_file_argument_cases();
+  const std::vector<BadInput> files = file_cases();
+  MESSAGE(arguments.size(), " argument cases, ", files.size(), " file cases");
+  check_cases(arguments);
+  check_file_cases(files);
 }

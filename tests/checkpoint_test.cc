@@ -102,6 +102,45 @@ TEST_CASE("Wrong magic, version and padding are named") {
                        doctest::Contains("c.tgck: byte 16: the header promises"), FileError);
 }
 
+TEST_CASE("A model file and a checkpoint share the container and tell each other apart") {
+  const Checkpoint c = sample_checkpoint();
+  const std::string model_bytes = c.serialize(kModelFileKind);
+  CHECK(model_bytes.substr(0, 8) == "TGMODEL1");
+  CHECK(Checkpoint::parse("m.tgm", model_bytes, kModelFileKind).serialize() == c.serialize());
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("m.tgm", model_bytes),
+                       "m.tgm: byte 0: a tapegrad model file, not a checkpoint (the magic is "
+                       "\"TGMODEL1\", not \"TGCKPT01\")",
+                       FileError);
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("c.tgck", c.serialize(), kModelFileKind),
+                       "c.tgck: byte 0: a tapegrad checkpoint, not a model file (the magic is "
+                       "\"TGCKPT01\", not \"TGMODEL1\")",
+                       FileError);
+  CHECK_THROWS_WITH_AS(Checkpoint::parse("short.tgm", "TGMODEL1", kModelFileKind),
+                       "short.tgm: 8 bytes is too short for a model file (at least 28)", FileError);
+}
+
+TEST_CASE("Entries say what kind they are") {
+  const Checkpoint c = sample_checkpoint();
+  for (const std::string& name : c.names_with_prefix("")) {
+    CAPTURE(name);
+    switch (c.kind(name)) {
+      case Checkpoint::EntryKind::tensor:
+        CHECK_NOTHROW(c.tensor(name));
+        break;
+      case Checkpoint::EntryKind::integer:
+        CHECK_NOTHROW(c.get_int(name));
+        break;
+      case Checkpoint::EntryKind::real:
+        CHECK_NOTHROW(c.get_real(name));
+        break;
+      case Checkpoint::EntryKind::string:
+        CHECK_NOTHROW(c.get_string(name));
+        break;
+    }
+  }
+  CHECK_THROWS_WITH_AS(c.kind("nothing"), "(in memory): no entry 'nothing'", FileError);
+}
+
 // Regression (tools/fuzz.sh, tests/fuzz_corpus/checkpoint/crash-fa8ffdfc...):
 // a dimension after a zero was checked against the bytes left in the file,
 // so an empty tensor as the last entry could not be read back.

@@ -130,7 +130,8 @@ TEST_CASE("FullyConnectedNet: every parameter's gradient, with L2, norms and dro
 // 3.14, saved by NumPy in tests/golden/cs231n_bn_fc/). The hidden biases
 // are cancelled by batch norm: their true gradient is zero. NumPy's centred
 // backward leaves |db| <= 3.1e-15 (reg 0) and 2.9e-16 (reg 3.14); the
-// uncentred a * dout + b * x + c form left up to 7e-15 at reg 3.14.
+// uncentred a * dout + b * x + c form left up to 7e-15 at reg 3.14, the
+// centred form alone 8e-15 when compiled without FMA (the ASan build).
 TEST_CASE("A bias feeding batch norm: zero gradient to rounding, on the notebook's N = 2 check") {
   const std::string folder = "tests/golden/cs231n_bn_fc/";
   const Tensor x = load_npy(folder + "X.npy");
@@ -244,6 +245,35 @@ TEST_CASE("Training mode updates running statistics; evaluation uses them") {
   for (int j = 0; j < 10; ++j)
     CHECK(first.at<float>(0, j) == doctest::Approx(batch_scores.at<float>(0, j)));
   CHECK(net.buffers()[0].tensor->to_vector() == saved.to_vector());
+}
+
+TEST_CASE("scores() is the seed's loss(X): test mode for the call, the module's mode kept") {
+  Rng rng(8);
+  FullyConnectedNetOptions o;
+  o.hidden_dims = {8, 8};
+  o.input_dim = 4;
+  o.normalization = Normalization::batchnorm;
+  o.keep_prob = 0.5;
+  FullyConnectedNet net(o);
+  const Tensor x = Tensor::randn({16, 4}, rng, DType::f32, 3.0, 2.0);
+  net.loss(x, random_labels(16, 10, rng));  // running statistics away from their start
+  const Tensor running_mean = net.buffers()[0].tensor->clone();
+  REQUIRE(net.mode() == Mode::train);
+
+  const Tensor first = net.scores(x);
+  const Tensor second = net.scores(x);
+  // No dropout (it would draw new masks) and running statistics, which do not move.
+  CHECK(first.to_vector() == second.to_vector());
+  CHECK(net.buffers()[0].tensor->to_vector() == running_mean.to_vector());
+  CHECK(net.mode() == Mode::train);
+  // The same scores as in evaluation mode, which stays on.
+  net.eval();
+  CHECK(net.scores(x).to_vector() == first.to_vector());
+  CHECK(net.mode() == Mode::test);
+  // An error inside forward leaves the mode as it was too.
+  net.train();
+  CHECK_THROWS_AS(net.scores(Tensor::zeros({2, 5})), ArgumentError);
+  CHECK(net.mode() == Mode::train);
 }
 
 namespace {

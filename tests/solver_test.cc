@@ -12,7 +12,9 @@
 #include "graph/errors.h"
 #include "graph/rng.h"
 #include "io/checkpoint.h"
+#include "io/npy.h"
 #include "models/fully_connected_net.h"
+#include "models/model_file.h"
 #include "models/three_layer_convnet.h"
 #include "report/history_csv.h"
 #include "tests/test_folder.h"
@@ -338,4 +340,33 @@ TEST_CASE("Solver options are validated, naming the option") {
   bad.y_val.pop_back();
   CHECK_THROWS_WITH_AS(Solver(net, bad, quiet(1)), "Solver: validation data: 5 images but 4 labels",
                        ArgumentError);
+}
+
+TEST_CASE("A run folder gets model.tgm and a complete params/ of the best parameters") {
+  const std::string folder = tg::testing::fresh_test_folder("run_model") + "/run";
+  const SolverData data = quadrant_data(100, 20, 12);
+  FullyConnectedNetOptions o = small_fc();
+  o.normalization = Normalization::batchnorm;
+  FullyConnectedNet net(o);
+  SolverOptions s = quiet(2);
+  s.checkpoint_dir = folder;
+  s.model_input.data_set = "quadrants";
+  s.model_input.mean_image = Tensor::full({1, 6, 6}, 0.5);
+  s.model_input.scale = 2.0;
+  Solver solver(net, data, s);
+  solver.train();
+  for (const char* file : {"model.tgm", "params/W1.npy", "params/gamma1.npy",
+                           "params/bn1.running_mean.npy", "params/bn1.running_var.npy",
+                           "params/mean_image.npy", "params/model.json"}) {
+    CAPTURE(file);
+    CHECK(std::filesystem::exists(folder + "/" + file));
+  }
+  // The best parameters, restored at the end, are what the files hold.
+  const LoadedModel loaded = load_model(folder + "/model.tgm");
+  CHECK(loaded.model->scores(data.X_val).to_vector() == net.scores(data.X_val).to_vector());
+  CHECK(loaded.input.data_set == "quadrants");
+  CHECK(loaded.input.scale == 2.0);
+  CHECK(load_npy(folder + "/params/bn1.running_var.npy").to_vector() ==
+        net.buffers()[1].tensor->to_vector());
+  CHECK(load_npy(folder + "/params/mean_image.npy").to_vector() == std::vector<double>(36, 0.5));
 }

@@ -5,8 +5,9 @@
 # Usage: tools/fuzz.sh SECONDS [TARGET...]
 #   SECONDS  how long each target fuzzes; targets run one after another, one
 #            job each
-#   TARGET   idx, cifar10, checkpoint or npy (default: all four); the code
-#            is tests/fuzz/TARGET_fuzz.cc, its seeds tests/fuzz_corpus/TARGET/
+#   TARGET   idx, cifar10, checkpoint, npy, model or image (default: all);
+#            the code is tests/fuzz/TARGET_fuzz.cc, its seeds
+#            tests/fuzz_corpus/TARGET/
 #
 # Builds the targets with clang++ straight from the readers' sources, into
 # $TAPEGRAD_FUZZ_HOME (default ~/.cache/tapegrad-fuzz), which also keeps the
@@ -23,14 +24,13 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
-readonly all_targets=(idx cifar10 checkpoint npy)
+readonly all_targets=(idx cifar10 checkpoint npy model image)
 # The longest input each target gets: a few records or entries is enough.
-declare -A max_len=([idx]=4096 [cifar10]=8192 [checkpoint]=4096 [npy]=2048)
-readonly reader_sources=(
-  graph/buffer.cc graph/byte_reader.cc graph/checks.cc graph/rng.cc graph/shape.cc
-  graph/tensor.cc data/cifar10.cc data/idx.cc data/read_file.cc solver/atomic_file.cc
-  solver/array_bytes.cc solver/checkpoint.cc solver/npy.cc tests/fuzz/fuzz_one_input.cc
-)
+declare -A max_len=([idx]=4096 [cifar10]=8192 [checkpoint]=4096 [npy]=2048 [model]=4096
+                    [image]=4096)
+# The folders the readers live in, or reach (a model file builds its model,
+# whose code calls the ops); every .cc of them is compiled.
+readonly source_folders=(graph io ops models data)
 readonly install_command="apt-get update && apt-get install -y clang-14 libclang-rt-14-dev  (as root)"
 
 usage() {
@@ -62,8 +62,8 @@ if [[ -z $cxx ]]; then
   exit 2
 fi
 flags=(-std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-       -fno-omit-frame-pointer -Wall -Wextra -I"$repo" -I/usr/include/eigen3)
-libraries=(-lfmt -lz)
+       -fno-omit-frame-pointer -fopenmp -Wall -Wextra -I"$repo" -I/usr/include/eigen3)
+libraries=(-lfmt -lz -lpng16)
 
 probe="$home/probe"
 mkdir -p "$probe"
@@ -93,7 +93,8 @@ echo "$build_id" >"$objects/build-id"
 compile() {
   local source=$1 object="$objects/${1//\//_}.o"
   if [[ ! -f $object || $repo/$source -nt $object ||
-        -n $(find "$repo"/{graph,data,solver,tests} -name '*.h' -newer "$object" -print -quit) ]]; then
+        -n $(find "${source_folders[@]/#/$repo/}" "$repo/tests" -name '*.h' -newer "$object" \
+               -print -quit) ]]; then
     say "compiling $source" >&2
     "$cxx" "${flags[@]}" -c "$repo/$source" -o "$object.tmp"
     mv "$object.tmp" "$object"
@@ -101,6 +102,11 @@ compile() {
   echo "$object"
 }
 
+reader_sources=(tests/fuzz/fuzz_one_input.cc)
+for folder in "${source_folders[@]}"; do
+  while IFS= read -r source; do reader_sources+=("${source#"$repo"/}"); done \
+    < <(find "$repo/$folder" -maxdepth 1 -name '*.cc' | sort)
+done
 reader_objects=()
 for source in "${reader_sources[@]}"; do reader_objects+=("$(compile "$source")"); done
 for target in "${targets[@]}"; do

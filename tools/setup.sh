@@ -11,6 +11,8 @@ packages=(
   libfmt-dev             # fmt 9: formatting and printing
   doctest-dev            # doctest 2.4: the test framework
   zlib1g-dev             # reading .gz IDX files
+  libpng-dev             # reading PNG images in tools/predict
+  python3-numpy          # tools/npy_predict.py and its test: the NumPy export, checked
   python3                # the layering test, tools/architecture.py, tools/bench/compare.py
   libcli11-dev           # CLI11: command-line parsing in tools/
   nlohmann-json3-dev     # JSON: history.json, benchmark records

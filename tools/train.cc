@@ -31,6 +31,9 @@
 
 namespace {
 
+// Pixels to about [-0.5, 0.5] after the mean image is subtracted.
+constexpr double kPixelScale = 1.0 / 255.0;
+
 struct Flags {
   std::string data = "fashion-mnist";
   std::string data_dir;
@@ -91,7 +94,7 @@ tg::DataSplits load_splits(const Flags& flags) {
   pre.num_validation = flags.num_val;
   pre.num_training = flags.num_train > 0 ? flags.num_train : raw.train.size() - flags.num_val;
   pre.num_test = flags.num_test > 0 ? flags.num_test : raw.test.size();
-  pre.scale = 1.0 / 255.0;  // pixels to about [-0.5, 0.5] after the mean image is subtracted
+  pre.scale = kPixelScale;
   return tg::preprocess(raw, pre);
 }
 
@@ -164,6 +167,7 @@ int run(const Flags& flags) {
   options.checkpoint_every = flags.checkpoint_every;
   options.seed = flags.seed;
   options.title = fmt::format("{} on {}", model->name(), data_title(flags.data));
+  options.model_input = {flags.data, data.mean_image, kPixelScale};  // saved in model.tgm
   options.extra_config = {{"data", flags.data},
                           {"model_kind", flags.model},
                           {"batchnorm", !flags.no_batchnorm},
@@ -198,7 +202,7 @@ int run(const Flags& flags) {
              trainer.best_val_acc(), tg::format_duration(seconds));
   fmt::print(
       "run folder: {}  (curves.svg, history.csv, epochs.csv, history.json, checkpoint.tgck, "
-      "params/*.npy)\n",
+      "model.tgm, params/)\n",
       folder);
   return 0;
 }

@@ -11,10 +11,12 @@
 
 #include "data/cifar10.h"
 #include "data/idx.h"
-#include "io/read_file.h"
+#include "data/image_file.h"
 #include "graph/errors.h"
 #include "io/checkpoint.h"
 #include "io/npy.h"
+#include "io/read_file.h"
+#include "models/model_file.h"
 
 namespace tg::fuzz {
 namespace {
@@ -108,7 +110,8 @@ void fuzz_cifar10(ByteSpan bytes) {
 }
 
 // The bytes with the header's payload size and the trailing CRC-32 rewritten
-// to match the rest (unchanged when too short to have them).
+// to match the rest (unchanged when too short to have them): checkpoints and
+// model files share the container.
 std::string with_matching_size_and_checksum(std::string_view bytes) {
   std::string fixed(bytes);
   if (fixed.size() < kCheckpointHeaderBytes + kCheckpointChecksumBytes) return fixed;
@@ -144,6 +147,53 @@ void fuzz_npy(ByteSpan bytes) {
   });
 }
 
+// One example of the shape a loaded model takes: (1, C, H, W) for a
+// configuration with input_dim (C, H, W), (1, D) for one with input_dim D.
+Tensor one_example(const Module& model) {
+  const ModelConfig config = model.config();
+  const auto it = config.values().find("input_dim");
+  require(it != config.values().end(), "a shipped model's configuration has input_dim");
+  std::vector<std::int64_t> dims = {1};
+  if (const auto* d = std::get_if<std::int64_t>(&it->second)) dims.push_back(*d);
+  if (const auto* d = std::get_if<std::vector<std::int64_t>>(&it->second)) {
+    dims.insert(dims.end(), d->begin(), d->end());
+  }
+  return Tensor::zeros(Shape(dims), model.dtype());
+}
+
+void parse_model_file(std::string_view bytes) {
+  LoadedModel loaded = parse_model(kFile, bytes);
+  const Tensor scores = must_succeed("classifying one example with a loaded model", [&] {
+    return loaded.model->scores(one_example(*loaded.model));
+  });
+  require(scores.rank() == 2 && scores.dim(0) == 1, "a model's scores are (1, classes)");
+  const std::string written = model_file_bytes(*loaded.model, loaded.input);
+  const std::string again = must_succeed("reading a written model file", [&] {
+    const LoadedModel back = parse_model("round trip", written);
+    return model_file_bytes(*back.model, back.input);
+  });
+  require(again == written, "a model file survives load and save unchanged");
+}
+
+void fuzz_model(ByteSpan bytes) {
+  accepting_errors([&] { parse_model_file(as_chars(bytes)); });
+  accepting_errors([&] { parse_model_file(with_matching_size_and_checksum(as_chars(bytes))); });
+}
+
+void require_image(const Tensor& image, std::int64_t channels) {
+  require(image.dtype() == DType::f32 && image.rank() == 4 && image.dim(0) == 1 &&
+              (channels == 0 || image.dim(1) == channels),
+          "an image is float32 (1, C, H, W)");
+  for (double v : image.to_vector()) require(v >= 0 && v <= 255, "pixel values are in 0..255");
+}
+
+void fuzz_image(ByteSpan bytes) {
+  accepting_errors([&] { require_image(parse_netpbm(kFile, bytes), 0); });
+  for (std::int64_t channels : {1, 3}) {
+    accepting_errors([&] { require_image(parse_png(kFile, bytes, channels), channels); });
+  }
+}
+
 }  // namespace
 
 std::string_view target_name(Reader reader) {
@@ -156,6 +206,10 @@ std::string_view target_name(Reader reader) {
       return "checkpoint";
     case Reader::npy:
       return "npy";
+    case Reader::model:
+      return "model";
+    case Reader::image:
+      return "image";
   }
   return "unknown";
 }
@@ -177,6 +231,10 @@ void fuzz_one_input(Reader reader, ByteSpan bytes) {
       return fuzz_checkpoint(bytes);
     case Reader::npy:
       return fuzz_npy(bytes);
+    case Reader::model:
+      return fuzz_model(bytes);
+    case Reader::image:
+      return fuzz_image(bytes);
   }
 }
 

@@ -15,12 +15,13 @@ namespace tg::fuzz {
 
 // The readers with a fuzz target. Each has a folder of inputs named after it
 // under tests/fuzz_corpus/.
-enum class Reader { idx, cifar10, checkpoint, npy };
+enum class Reader { idx, cifar10, checkpoint, npy, model, image };
 
-inline constexpr std::array<Reader, 4> kReaders = {Reader::idx, Reader::cifar10, Reader::checkpoint,
-                                                   Reader::npy};
+inline constexpr std::array<Reader, 6> kReaders = {Reader::idx, Reader::cifar10, Reader::checkpoint,
+                                                   Reader::npy, Reader::model,   Reader::image};
 
-// "idx", "cifar10", "checkpoint", "npy": the target's name and corpus folder.
+// "idx", "cifar10", "checkpoint", "npy", "model", "image": the target's name
+// and corpus folder.
 std::string_view target_name(Reader reader);
 std::optional<Reader> reader_of_target(std::string_view name);
 
@@ -36,6 +37,12 @@ std::optional<Reader> reader_of_target(std::string_view name);
 //               size and CRC-32 are made to match, so that mutations get past
 //               the checksum to the entries.
 //   npy:        parse_npy.
+//   model:      parse_model (models/model_file.h) on the bytes and on a copy
+//               with matching size and CRC-32, as for checkpoints; a model it
+//               returns must classify one example, and be written and read
+//               back to the same bytes.
+//   image:      parse_netpbm, and parse_png to gray and to RGB; an image must
+//               be (1, C, H, W) with pixel values in 0..255.
 void fuzz_one_input(Reader reader, ByteSpan bytes);
 
 }  // namespace tg::fuzz

@@ -3,6 +3,7 @@
 // it again changes nothing:
 //   bazel run //tests/fuzz:make_seeds -- "$PWD/tests/fuzz_corpus"
 #include <fmt/format.h>
+#include <png.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +18,9 @@
 #include "io/atomic_file.h"
 #include "io/checkpoint.h"
 #include "io/npy.h"
+#include "models/fully_connected_net.h"
+#include "models/model_file.h"
+#include "models/three_layer_convnet.h"
 #include "tests/data_bytes.h"
 
 namespace {
@@ -57,6 +61,52 @@ tg::Checkpoint values_checkpoint() {
   return c;
 }
 
+// Small model files of both shipped models (a fuzz input is at most 4 KB).
+std::string fc_model(tg::Normalization normalization, double keep_prob, tg::DType dtype) {
+  tg::FullyConnectedNetOptions o;
+  o.hidden_dims = {3, 2};
+  o.input_dim = 4;
+  o.num_classes = 3;
+  o.normalization = normalization;
+  o.keep_prob = keep_prob;
+  o.dtype = dtype;
+  return tg::model_file_bytes(tg::FullyConnectedNet(o));
+}
+
+std::string cnn_model(bool batchnorm) {
+  tg::ThreeLayerConvNetOptions o;
+  o.input_dim = {1, 4, 4};
+  o.num_filters = 2;
+  o.filter_size = 3;
+  o.hidden_dim = 3;
+  o.num_classes = 2;
+  o.spatial_batchnorm = batchnorm;
+  tg::InputSpec input;
+  input.data_set = "fashion-mnist";
+  input.mean_image = tg::Tensor::full({1, 4, 4}, 100.0);
+  input.scale = 1.0 / 255.0;
+  return tg::model_file_bytes(tg::ThreeLayerConvNet(o), input);
+}
+
+// A PNG of `format` (PNG_FORMAT_GRAY, PNG_FORMAT_RGBA, ...) whose bytes count up.
+std::string png(int width, int height, png_uint_32 format) {
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  image.width = width;
+  image.height = height;
+  image.format = format;
+  std::vector<std::uint8_t> pixels(PNG_IMAGE_SIZE(image));
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<std::uint8_t>(i * 37);
+  png_alloc_size_t size = 0;
+  png_image_write_get_memory_size(image, size, 0, pixels.data(), 0, nullptr);
+  std::string bytes(size, '\0');
+  if (png_image_write_to_memory(&image, bytes.data(), &size, 0, pixels.data(), 0, nullptr) == 0) {
+    throw tg::FileError(std::string("libpng cannot write the seed: ") + image.message);
+  }
+  bytes.resize(size);
+  return bytes;
+}
+
 void write(const fs::path& folder, std::string_view target, std::string_view name,
            const std::string& bytes) {
   fs::create_directories(folder / target);
@@ -90,6 +140,24 @@ void write_seeds(const fs::path& folder) {
   write(folder, "npy", "scalar", tg::npy_bytes(tg::Tensor::full({}, -2.0)));
   write(folder, "npy", "empty-0x3", tg::npy_bytes(tg::Tensor::zeros({0, 3})));
   write(folder, "npy", "version-2", npy_version_2(tg::Tensor::randn({2, 2, 1}, rng)));
+
+  using tg::Normalization;
+  write(folder, "model", "fc", fc_model(Normalization::none, 1.0, tg::DType::f32));
+  write(folder, "model", "fc-batchnorm-dropout",
+        fc_model(Normalization::batchnorm, 0.5, tg::DType::f32));
+  write(folder, "model", "fc-layernorm-f64",
+        fc_model(Normalization::layernorm, 1.0, tg::DType::f64));
+  write(folder, "model", "cnn", cnn_model(false));
+  write(folder, "model", "cnn-batchnorm", cnn_model(true));
+
+  write(folder, "image", "p5.pgm",
+        std::string("P5\n# comment\n3 2\n255\n") + "\x01\x02\x03\x04\x05\x06");
+  write(folder, "image", "p2.pgm", "P2 2 2 15\n0 15\n5 10\n");
+  write(folder, "image", "p6.ppm",
+        std::string("P6 2 1 65535 ") + "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c");
+  write(folder, "image", "p3.ppm", "P3 1 1 255 1 2 3\n");
+  write(folder, "image", "gray.png", png(4, 3, PNG_FORMAT_GRAY));
+  write(folder, "image", "rgba.png", png(3, 2, PNG_FORMAT_RGBA));
 }
 
 }  // namespace

@@ -36,8 +36,8 @@ import subprocess
 import sys
 import time
 
-WORKLOADS = ["cnn_step", "cnn_bn_step", "sbn", "conv", "mlp_step", "tiny_ops", "gemm_peak",
-             "stream"]
+WORKLOADS = ["cnn_step", "cnn_bn_step", "sbn", "conv", "mlp_step", "predict", "tiny_ops",
+             "gemm_peak", "stream"]
 BLAS_CACHE = os.path.expanduser("~/.cache/tapegrad-bench-blas")
 OPENBLAS_DIR = "usr/lib/x86_64-linux-gnu/openblas-openmp"
 READY_MARK = "TAPEGRAD_BENCH_BLAS_READY"  # set once the process runs with the chosen BLAS
@@ -299,6 +299,29 @@ def run_mlp_step(torch):
                       "input_grad": False, "final_loss": round(loss, 5)}, [m])
 
 
+def run_predict(torch):
+    """tools/train's default model (Fashion-MNIST's 1x28x28 images) in evaluation mode under
+    torch.inference_mode(), as tools/predict runs tapegrad's."""
+    nn = torch.nn
+    generator = torch.Generator().manual_seed(1)
+    layers = [nn.Conv2d(1, 32, 7, stride=1, padding=3), nn.BatchNorm2d(32, eps=1e-5, momentum=0.1),
+              nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(), nn.Linear(32 * 14 * 14, 100), nn.ReLU(),
+              nn.Linear(100, 10)]
+    model = init_model(torch, nn.Sequential(*layers), generator).eval()
+    n = 256
+    x = torch.randn(n, 1, 28, 28, generator=generator)
+    last = {}
+
+    def forward():
+        with torch.inference_mode():
+            last["first_score"] = model(x)[0, 0].item()
+
+    m = measure(forward, 3, 20, 10.0)
+    emit("predict", {"N": n, "warmup": 3, **m.fields(),
+                     "images_per_s": round(n / (m.median_ms() / 1e3), 1),
+                     "first_score": round(last["first_score"], 5)}, [m])
+
+
 def run_sbn(torch):
     F = torch.nn.functional
     generator = torch.Generator().manual_seed(2)
@@ -457,6 +480,7 @@ def main(argv):
         "sbn": lambda: run_sbn(torch),
         "conv": lambda: run_conv(torch),
         "mlp_step": lambda: run_mlp_step(torch),
+        "predict": lambda: run_predict(torch),
         "tiny_ops": lambda: run_tiny_ops(torch),
         "gemm_peak": lambda: run_gemm_peak(torch, openblas, args.threads),
         "stream": lambda: run_stream(torch, args.threads),

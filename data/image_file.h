@@ -1,0 +1,36 @@
+// Images to classify, from files: PNG (read by libpng), the netpbm formats
+// PGM and PPM (P2, P5 gray; P3, P6 RGB) and IDX image files (data/idx.h),
+// plain or gzip. Every reader returns float32 (N, C, H, W) holding pixel
+// values 0..255, as the data sets do: one image for PNG and netpbm, every
+// image of an IDX file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "graph/tensor.h"
+#include "io/byte_reader.h"
+
+namespace tg {
+
+// The most pixels (H * W) an image may have: far above any model here, far
+// below what a damaged header could claim.
+inline constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 26;
+
+// A netpbm image: (1, 1, H, W) for P2/P5, (1, 3, H, W) for P3/P6. Samples are
+// rescaled to 0..255 when maxval is not 255. Throws FileError naming the file
+// (and the byte offset) for anything malformed.
+Tensor parse_netpbm(std::string_view file, ByteSpan bytes);
+
+// A PNG image of any colour type and bit depth, converted by libpng to
+// `channels` (1: gray, 3: RGB; transparency is composited on black):
+// (1, channels, H, W). Throws FileError naming the file and libpng's reason.
+Tensor parse_png(std::string_view file, ByteSpan bytes, std::int64_t channels);
+
+// The images in the file at `path`, told apart by their first bytes, with
+// `channels` channels (what the model takes). A netpbm or IDX image with
+// other channels, or a file of another format, is a FileError naming it.
+Tensor load_images(const std::string& path, std::int64_t channels);
+
+}  // namespace tg

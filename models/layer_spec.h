@@ -1,0 +1,30 @@
+// A model's forward pass at test time as a list of layers, for exports that
+// run it elsewhere: params/model.json, which tools/npy_predict.py runs in
+// NumPy (models/model_export.h). Module::layers() gives it.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tg {
+
+// One layer. Its op, the parameters and buffers it uses by role, and its
+// settings; x is the previous layer's output, (N, ...):
+//   conv2d             w (F, C, HH, WW), b (F); stride, pad (zeros around)
+//   spatial_batchnorm  gamma, beta, running_mean, running_var (C); eps: per
+//                      channel (axis 1), (x - running_mean) / sqrt(running_var
+//                      + eps) * gamma + beta
+//   batchnorm          the same on (N, D)
+//   layernorm          gamma, beta (D); eps: per example over its D features
+//   relu               max(x, 0)
+//   max_pool2d         pool_height, pool_width, stride (no padding)
+//   linear             w (D, M), b (M): x reshaped to (N, D), then x w + b
+//   dropout            keep_prob: the identity at test time
+struct LayerSpec {
+  std::string op;
+  std::vector<std::pair<std::string, std::string>> tensors;  // role -> name ("w" -> "W1")
+  std::vector<std::pair<std::string, double>> settings;      // "stride" -> 1
+};
+
+}  // namespace tg
