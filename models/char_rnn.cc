@@ -87,6 +87,35 @@ CharRNN::CharRNN(const CharRnnOptions& options) : options_(options) {
   b_vocab_ = add_parameter("b_vocab", Tensor::zeros({v}, t));
 }
 
+std::unique_ptr<CharRNN> CharRNN::from_config(const ModelConfig& config) {
+  CharRnnOptions o;
+  for (const std::int64_t c : config.get_ints("alphabet")) {
+    if (c < 0 || c > 0x10FFFF) fail("config", "'alphabet' holds {}, not a Unicode code point", c);
+    o.alphabet.push_back(static_cast<char32_t>(c));
+  }
+  o.embed_dim = config.get_int("embed_dim");
+  o.hidden_dim = config.get_int("hidden_dim");
+  o.reg = config.get_real("reg");
+  o.dtype = config.get_dtype("dtype");
+  check_options(o);
+  const auto v = static_cast<std::int64_t>(o.alphabet.size()) + 2;
+  const std::int64_t d = o.embed_dim, h = o.hidden_dim;
+  config.check_allocation(kName, {{v, d}, {d, 4 * h}, {h, 4 * h}, {4 * h}, {h, v}, {v}}, o.dtype);
+  return std::make_unique<CharRNN>(o);
+}
+
+ModelConfig CharRNN::config() const {
+  ModelConfig config;
+  config
+      .set_ints("alphabet",
+                std::vector<std::int64_t>(options_.alphabet.begin(), options_.alphabet.end()))
+      .set_int("embed_dim", options_.embed_dim)
+      .set_int("hidden_dim", options_.hidden_dim)
+      .set_real("reg", reg())
+      .set_dtype("dtype", dtype());
+  return config;
+}
+
 Var CharRNN::forward(const Var& x) {
   const NextSymbols batch = next_symbols(x.value());
   const Var embedded = word_embedding(batch.inputs, x.tape().param(w_embed_));

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
@@ -36,10 +37,15 @@ class CharRNN : public Module {
   static constexpr std::int64_t kBoundary = 1;
 
   explicit CharRNN(const CharRnnOptions& options);
+  // From config(): for model files (models/model_file.h). Throws
+  // ArgumentError naming the model or "config" for a bad configuration.
+  static std::unique_ptr<CharRNN> from_config(const ModelConfig& config);
 
   // The scores (N, T, V) of the next symbol after each of the first T symbols.
   Var forward(const Var& x) override;
   std::string name() const override { return "CharRNN"; }
+  // The alphabet (its code points), sizes, reg and dtype; not the seed.
+  ModelConfig config() const override;
   const CharRnnOptions& options() const { return options_; }
   std::int64_t vocab_size() const {
     return static_cast<std::int64_t>(options_.alphabet.size()) + 2;

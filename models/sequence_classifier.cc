@@ -46,6 +46,38 @@ SequenceClassifier::SequenceClassifier(const SequenceClassifierOptions& options)
   b_out_ = add_parameter("b_out", Tensor::zeros({options_.num_classes}, t));
 }
 
+std::unique_ptr<SequenceClassifier> SequenceClassifier::from_config(const ModelConfig& config) {
+  SequenceClassifierOptions o;
+  o.cell = parse_cell_kind("config", config.get_string("cell"));
+  o.input_dim = config.get_int("input_dim");
+  o.vocab_size = config.get_int("vocab_size");
+  o.hidden_dim = config.get_int("hidden_dim");
+  o.num_classes = config.get_int("num_classes");
+  o.reg = config.get_real("reg");
+  o.dtype = config.get_dtype("dtype");
+  check_options(o);
+  const std::int64_t gates = o.cell == CellKind::lstm ? 4 : o.cell == CellKind::gru ? 3 : 1;
+  const std::int64_t d = o.input_dim, h = o.hidden_dim, width = gates * h;
+  std::vector<std::vector<std::int64_t>> shapes = {
+      {d, width}, {h, width}, {width}, {h, o.num_classes}, {o.num_classes}};
+  if (o.cell == CellKind::gru) shapes.push_back({width});
+  if (o.vocab_size > 0) shapes.push_back({o.vocab_size, d});
+  config.check_allocation(kName, shapes, o.dtype);
+  return std::make_unique<SequenceClassifier>(o);
+}
+
+ModelConfig SequenceClassifier::config() const {
+  ModelConfig config;
+  config.set_string("cell", name_of(options_.cell))
+      .set_int("input_dim", options_.input_dim)
+      .set_int("vocab_size", options_.vocab_size)
+      .set_int("hidden_dim", options_.hidden_dim)
+      .set_int("num_classes", options_.num_classes)
+      .set_real("reg", reg())
+      .set_dtype("dtype", dtype());
+  return config;
+}
+
 Var SequenceClassifier::forward(const Var& x) {
   const Shape& shape = x.shape();
   if (shape.rank() < 2 || shape.numel() == 0) {

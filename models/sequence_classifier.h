@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "models/module.h"
@@ -32,10 +33,15 @@ struct SequenceClassifierOptions {
 class SequenceClassifier : public Module {
  public:
   explicit SequenceClassifier(const SequenceClassifierOptions& options);
+  // From config(): for model files (models/model_file.h). Throws
+  // ArgumentError naming the model or "config" for a bad configuration.
+  static std::unique_ptr<SequenceClassifier> from_config(const ModelConfig& config);
 
   // Class scores (N, num_classes).
   Var forward(const Var& x) override;
   std::string name() const override { return "SequenceClassifier"; }
+  // The architecture's options (cell, sizes, reg, dtype), not the seed.
+  ModelConfig config() const override;
   const SequenceClassifierOptions& options() const { return options_; }
 
  private:

@@ -16,6 +16,7 @@
 #include "graph/rng.h"
 #include "io/utf8.h"
 #include "models/char_rnn.h"
+#include "models/model_file.h"
 #include "models/sequence_classifier.h"
 #include "solver/solver.h"
 #include "tests/test_folder.h"
@@ -274,4 +275,35 @@ TEST_CASE("CharRNN learns a small word list through the Solver and samples its w
                        doctest::Contains("'z' (U+007A), which is not in the alphabet"),
                        ArgumentError);
   CHECK_THROWS_AS(model.sample("", 5, 0.0, rng), ArgumentError);
+}
+
+TEST_CASE("SequenceClassifier and CharRNN round-trip through model files") {
+  const std::string folder = testing::fresh_test_folder("sequence_models_files");
+  Rng rng(7);
+  SequenceClassifierOptions o;
+  o.cell = CellKind::gru;
+  o.input_dim = 3;
+  o.hidden_dim = 5;
+  o.num_classes = 4;
+  o.vocab_size = 7;
+  o.seed = 8;
+  SequenceClassifier net(o);
+  net.save(folder + "/classifier.tgm");
+  const LoadedModel loaded = load_model(folder + "/classifier.tgm");
+  REQUIRE(loaded.model->name() == "SequenceClassifier");
+  const Tensor words = rows(2, 3, {1, 6, 0, 2, 2, 5});
+  CHECK(loaded.model->scores(words).to_vector() == net.scores(words).to_vector());
+  CHECK(dynamic_cast<SequenceClassifier&>(*loaded.model).options().cell == CellKind::gru);
+
+  CharRnnOptions c;
+  c.alphabet = U"a\u00e9z";
+  c.embed_dim = 4;
+  c.hidden_dim = 6;
+  CharRNN model(c);
+  model.save(folder + "/charlm.tgm");
+  const LoadedModel lm = load_model(folder + "/charlm.tgm");
+  auto& loaded_lm = dynamic_cast<CharRNN&>(*lm.model);
+  CHECK(loaded_lm.options().alphabet == c.alphabet);
+  Rng a(9), b(9);
+  CHECK(loaded_lm.sample("\u00e9", 20, 1.0, a) == model.sample("\u00e9", 20, 1.0, b));
 }
