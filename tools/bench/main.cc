@@ -33,10 +33,16 @@ struct Workload {
 // In the order they run when --only is not given.
 const std::vector<Workload>& all_workloads() {
   static const std::vector<Workload> workloads = {
-      {"cnn_step", tg::bench::run_cnn_step}, {"cnn_bn_step", tg::bench::run_cnn_bn_step},
-      {"sbn", tg::bench::run_sbn},           {"conv", tg::bench::run_conv},
-      {"mlp_step", tg::bench::run_mlp_step}, {"predict", tg::bench::run_predict},
-      {"tiny_ops", tg::bench::run_tiny_ops}, {"gemm_peak", tg::bench::run_gemm_peak},
+      {"cnn_step", tg::bench::run_cnn_step},
+      {"cnn_bn_step", tg::bench::run_cnn_bn_step},
+      {"sbn", tg::bench::run_sbn},
+      {"conv", tg::bench::run_conv},
+      {"mlp_step", tg::bench::run_mlp_step},
+      {"lstm_step", tg::bench::run_lstm_step},
+      {"charlm_step", tg::bench::run_charlm_step},
+      {"predict", tg::bench::run_predict},
+      {"tiny_ops", tg::bench::run_tiny_ops},
+      {"gemm_peak", tg::bench::run_gemm_peak},
       {"stream", tg::bench::run_stream},
   };
   return workloads;
