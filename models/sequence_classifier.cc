@@ -1,5 +1,6 @@
 #include "models/sequence_classifier.h"
 
+#include <cctype>
 #include <cmath>
 
 #include "graph/checks.h"
@@ -76,6 +77,22 @@ ModelConfig SequenceClassifier::config() const {
       .set_real("reg", reg())
       .set_dtype("dtype", dtype());
   return config;
+}
+
+std::vector<LayerSpec> SequenceClassifier::layers() const {
+  std::vector<LayerSpec> specs;
+  if (options_.vocab_size > 0) specs.push_back({"word_embedding", {{"w", "W_embed"}}, {}});
+  LayerSpec cell{
+      name_of(options_.cell), {}, {{"input_dim", static_cast<double>(options_.input_dim)}}};
+  for (const Parameter& w : cell_) {
+    std::string role = w.name();
+    role[0] = static_cast<char>(std::tolower(role[0]));  // Wx -> wx, Wh -> wh
+    cell.tensors.push_back({role, w.name()});
+  }
+  specs.push_back(cell);
+  specs.push_back({"last_step", {}, {}});
+  specs.push_back({"linear", {{"w", "W_out"}, {"b", "b_out"}}, {}});
+  return specs;
 }
 
 Var SequenceClassifier::forward(const Var& x) {

@@ -42,6 +42,8 @@ class SequenceClassifier : public Module {
   std::string name() const override { return "SequenceClassifier"; }
   // The architecture's options (cell, sizes, reg, dtype), not the seed.
   ModelConfig config() const override;
+  // [word_embedding,] rnn/lstm/gru, last_step, linear (models/layer_spec.h).
+  std::vector<LayerSpec> layers() const override;
   const SequenceClassifierOptions& options() const { return options_; }
 
  private:
