@@ -4,7 +4,6 @@
 
 #include "graph/checks.h"
 #include "graph/op.h"
-#include "graph/parallel.h"
 #include "ops/recurrent_kernels.h"
 
 namespace tg {
@@ -50,25 +49,30 @@ void forward_steps(const Tensor& h0, const Tensor& bx, const Tensor& bh, const R
   multiply(all_gates, as_matrix<T>(cache.x, n * steps, d), as_matrix<T>(cache.wx));
   all_gates.rowwise() += as_row<T>(bx);
   Tensor hh = Tensor::empty({n, kGates * hidden}, h.dtype());  // one step's prev_h Wh + bh
-  auto hh_rows = as_matrix<T>(hh);
   const auto wh = as_matrix<T>(cache.wh);
+  const auto h0_rows = as_matrix<T>(h0);
   const std::int64_t stride = steps * hidden;
-  for (std::int64_t t = 0; t < steps; ++t) {
-    auto prev = step_rows<T>(cache.prev_h, t);
-    if (t == 0) {
-      prev = as_matrix<T>(h0);
-    } else {
-      prev = step_rows<T>(std::as_const(h), t - 1);
-    }
-    multiply(hh_rows, prev, wh);
-    hh_rows.rowwise() += as_row<T>(bh);
-    const std::int64_t at = t * hidden;
-    parallel_for(n, rows_grain(kGates * hidden), [&](std::int64_t first, std::int64_t last) {
+  const std::int64_t work = steps * hidden * kGates * hidden;
+  for_each_batch_block(n, work, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t rows = last - first;
+    auto hh_rows = as_matrix<T>(hh).middleRows(first, rows);
+    for (std::int64_t t = 0; t < steps; ++t) {
+      auto prev_all = step_rows<T>(cache.prev_h, t);
+      auto prev = prev_all.middleRows(first, rows);
+      if (t == 0) {
+        prev = h0_rows.middleRows(first, rows);
+      } else {
+        const auto h_before = step_rows<T>(std::as_const(h), t - 1);
+        prev = h_before.middleRows(first, rows);
+      }
+      multiply(hh_rows, prev, wh);
+      hh_rows.rowwise() += as_row<T>(bh);
+      const std::int64_t at = t * hidden;
       cell_forward(first, last, hidden, stride, cache.gates.data<T>() + kGates * at,
                    std::as_const(hh).data<T>(), std::as_const(cache.prev_h).data<T>() + at,
                    cache.h_n.data<T>() + at, h.data<T>() + at);
-    });
-  }
+    }
+  });
 }
 
 GruForward run_forward(OpName op, bool sequence, const Tensor& x, const Tensor& h0,
@@ -136,17 +140,21 @@ GruGrads backward_steps(const Tensor& dh, const GruCache& cache, const Recurrent
   Tensor dnext = Tensor::zeros({n, hidden}, dtype);
   const auto wh = as_matrix<T>(cache.wh);
   const std::int64_t stride = steps * hidden;
-  for (std::int64_t t = steps - 1; t >= 0; --t) {
-    const std::int64_t at = t * hidden;
-    parallel_for(n, rows_grain(kGates * hidden), [&](std::int64_t first, std::int64_t last) {
+  const std::int64_t work = steps * hidden * kGates * hidden;
+  for_each_batch_block(n, work, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t rows = last - first;
+    auto dnext_rows = as_matrix<T>(dnext).middleRows(first, rows);
+    for (std::int64_t t = steps - 1; t >= 0; --t) {
+      const std::int64_t at = t * hidden;
       cell_backward(first, last, hidden, stride, dh.data<T>() + at, dnext.data<T>(),
                     cache.gates.data<T>() + kGates * at, cache.prev_h.data<T>() + at,
                     cache.h_n.data<T>() + at, dgx.data<T>() + kGates * at,
                     dgh.data<T>() + kGates * at);
-    });
-    multiply(as_matrix<T>(dnext), step_rows<T>(std::as_const(dgh), t), wh.transpose(),
-             /*accumulate=*/true);
-  }
+      const auto dgh_step = step_rows<T>(std::as_const(dgh), t);
+      multiply(dnext_rows, dgh_step.middleRows(first, rows), wh.transpose(),
+               /*accumulate=*/true);
+    }
+  });
   GruGrads grads;
   grads.dh = std::move(dnext);
   const auto all_dgx = as_matrix<T>(std::as_const(dgx), n * steps, kGates * hidden);

@@ -4,7 +4,6 @@
 
 #include "graph/checks.h"
 #include "graph/op.h"
-#include "graph/parallel.h"
 #include "ops/recurrent_kernels.h"
 
 namespace tg {
@@ -53,24 +52,30 @@ void forward_steps(const Tensor& h0, const Tensor& b, const RecurrentDims& dims,
   multiply(all_gates, as_matrix<T>(cache.x, n * steps, d), as_matrix<T>(cache.wx));
   all_gates.rowwise() += as_row<T>(b);
   const auto wh = as_matrix<T>(cache.wh);
+  const auto h0_rows = as_matrix<T>(h0);
   const std::int64_t stride = steps * hidden;  // between the rows of one step of (N, T, H)
-  for (std::int64_t t = 0; t < steps; ++t) {
-    auto prev = step_rows<T>(cache.prev_h, t);
-    if (t == 0) {
-      prev = as_matrix<T>(h0);
-    } else {
-      prev = step_rows<T>(std::as_const(h), t - 1);
-    }
-    multiply(step_rows<T>(cache.gates, t), prev, wh, /*accumulate=*/true);
-    const T* c_prev = t == 0 ? cache.c0.data<T>() : cache.c.data<T>() + (t - 1) * hidden;
-    const std::int64_t c_prev_stride = t == 0 ? hidden : stride;
-    const std::int64_t at = t * hidden;
-    parallel_for(n, rows_grain(kGates * hidden), [&](std::int64_t first, std::int64_t last) {
+  const std::int64_t work = steps * hidden * kGates * hidden;
+  for_each_batch_block(n, work, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t rows = last - first;
+    for (std::int64_t t = 0; t < steps; ++t) {
+      auto prev_all = step_rows<T>(cache.prev_h, t);
+      auto prev = prev_all.middleRows(first, rows);
+      if (t == 0) {
+        prev = h0_rows.middleRows(first, rows);
+      } else {
+        const auto h_before = step_rows<T>(std::as_const(h), t - 1);
+        prev = h_before.middleRows(first, rows);
+      }
+      auto gates_t = step_rows<T>(cache.gates, t);
+      multiply(gates_t.middleRows(first, rows), prev, wh, /*accumulate=*/true);
+      const T* c_prev = t == 0 ? cache.c0.data<T>() : cache.c.data<T>() + (t - 1) * hidden;
+      const std::int64_t c_prev_stride = t == 0 ? hidden : stride;
+      const std::int64_t at = t * hidden;
       cell_forward(first, last, hidden, stride, cache.gates.data<T>() + kGates * at, c_prev,
                    c_prev_stride, cache.c.data<T>() + at, cache.tanh_c.data<T>() + at,
                    h.data<T>() + at);
-    });
-  }
+    }
+  });
 }
 
 LstmForward run_forward(OpName op, bool sequence, const Tensor& x, const Tensor& h0,
@@ -145,18 +150,22 @@ LstmGrads backward_steps(const Tensor& dh, const Tensor& dc_last, const LstmCach
   Tensor dnext_c = dc_last.defined() ? dc_last.clone() : Tensor::zeros({n, hidden}, dtype);
   const auto wh = as_matrix<T>(cache.wh);
   const std::int64_t stride = steps * hidden;
-  for (std::int64_t t = steps - 1; t >= 0; --t) {
-    const std::int64_t at = t * hidden;
-    const T* c_prev = t == 0 ? cache.c0.data<T>() : cache.c.data<T>() + (t - 1) * hidden;
-    const std::int64_t c_prev_stride = t == 0 ? hidden : stride;
-    parallel_for(n, rows_grain(kGates * hidden), [&](std::int64_t first, std::int64_t last) {
+  const std::int64_t work = steps * hidden * kGates * hidden;
+  for_each_batch_block(n, work, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t rows = last - first;
+    auto dnext_h_rows = as_matrix<T>(dnext_h).middleRows(first, rows);
+    for (std::int64_t t = steps - 1; t >= 0; --t) {
+      const std::int64_t at = t * hidden;
+      const T* c_prev = t == 0 ? cache.c0.data<T>() : cache.c.data<T>() + (t - 1) * hidden;
+      const std::int64_t c_prev_stride = t == 0 ? hidden : stride;
       cell_backward(first, last, hidden, stride, dh.defined() ? dh.data<T>() + at : nullptr,
                     std::as_const(dnext_h).data<T>(), dnext_c.data<T>(),
                     cache.gates.data<T>() + kGates * at, c_prev, c_prev_stride,
                     cache.tanh_c.data<T>() + at, da.data<T>() + kGates * at);
-    });
-    multiply(as_matrix<T>(dnext_h), step_rows<T>(std::as_const(da), t), wh.transpose());
-  }
+      const auto da_step = step_rows<T>(std::as_const(da), t);
+      multiply(dnext_h_rows, da_step.middleRows(first, rows), wh.transpose());
+    }
+  });
   LstmGrads grads;
   grads.dh = std::move(dnext_h);
   grads.dc = std::move(dnext_c);

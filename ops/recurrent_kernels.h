@@ -9,10 +9,12 @@
 // step are every T-th row: step_rows() views them as an (N, K) matrix.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
 #include "graph/eigen.h"
+#include "graph/parallel.h"
 #include "graph/tensor.h"
 
 namespace tg {
@@ -87,12 +89,39 @@ void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate = false
   }
 }
 
-// The rows of one time step go to the threads in pieces of at least this
-// many elements' work (rows * units).
-inline std::int64_t rows_grain(std::int64_t elements_per_row) {
-  constexpr std::int64_t kElementsPerThread = 1 << 13;
-  return std::max<std::int64_t>(1,
-                                kElementsPerThread / std::max<std::int64_t>(elements_per_row, 1));
+// The batch cut into blocks of consecutive examples, each run through every
+// time step by one thread: the examples of a batch do not interact, so one
+// parallel region serves a whole sequence (not one per step, whose start and
+// join would cost more than a step's work under load). The cut depends on the
+// shapes alone (never the thread count), so the bits do not depend on it:
+// at least kMinRows examples a block, at most kMaxBlocks blocks, one block
+// when the work (multiply-adds of the recurrent products) is small.
+struct BatchBlocks {
+  std::int64_t size;
+  std::int64_t count;
+};
+
+inline BatchBlocks batch_blocks(std::int64_t n, std::int64_t work_per_example) {
+  constexpr std::int64_t kMinRows = 32;
+  constexpr std::int64_t kMaxBlocks = 4;
+  constexpr double kWorkPerBlock = 1 << 22;
+  const double work = static_cast<double>(n) * static_cast<double>(work_per_example);
+  const std::int64_t wanted = std::clamp<std::int64_t>(
+      std::min(static_cast<std::int64_t>(work / kWorkPerBlock), n / kMinRows), 1, kMaxBlocks);
+  const std::int64_t size = (n + wanted - 1) / wanted;
+  return {size, (n + size - 1) / size};
+}
+
+// Calls body(first_row, last_row) for every block of batch_blocks(n, work),
+// the blocks spread over the threads.
+template <class Body>
+void for_each_batch_block(std::int64_t n, std::int64_t work_per_example, Body&& body) {
+  const BatchBlocks blocks = batch_blocks(n, work_per_example);
+  parallel_for(blocks.count, 1, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t block = first; block < last; ++block) {
+      body(block * blocks.size, std::min(n, (block + 1) * blocks.size));
+    }
+  });
 }
 
 }  // namespace tg

@@ -4,7 +4,6 @@
 
 #include "graph/checks.h"
 #include "graph/op.h"
-#include "graph/parallel.h"
 #include "ops/recurrent_kernels.h"
 
 namespace tg {
@@ -24,21 +23,26 @@ void forward_steps(const Tensor& x, const Tensor& h0, const Tensor& b, const Rec
   multiply(all_h, as_matrix<T>(x, n * steps, d), as_matrix<T>(cache.wx));
   all_h.rowwise() += as_row<T>(b);
   const auto wh = as_matrix<T>(cache.wh);
-  for (std::int64_t t = 0; t < steps; ++t) {
-    auto prev = step_rows<T>(cache.prev_h, t);
-    if (t == 0) {
-      prev = as_matrix<T>(h0);
-    } else {
-      prev = step_rows<T>(std::as_const(h), t - 1);
-    }
-    multiply(step_rows<T>(h, t), prev, wh, /*accumulate=*/true);
-    T* out = h.data<T>() + t * hidden;
-    parallel_for(n, rows_grain(hidden), [&](std::int64_t first, std::int64_t last) {
+  const auto h0_rows = as_matrix<T>(h0);
+  for_each_batch_block(n, steps * hidden * hidden, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t rows = last - first;
+    for (std::int64_t t = 0; t < steps; ++t) {
+      auto prev_all = step_rows<T>(cache.prev_h, t);
+      auto prev = prev_all.middleRows(first, rows);
+      if (t == 0) {
+        prev = h0_rows.middleRows(first, rows);
+      } else {
+        const auto h_before = step_rows<T>(std::as_const(h), t - 1);
+        prev = h_before.middleRows(first, rows);
+      }
+      auto h_t = step_rows<T>(h, t);
+      multiply(h_t.middleRows(first, rows), prev, wh, /*accumulate=*/true);
+      T* out = h.data<T>() + t * hidden;
       for (std::int64_t row = first; row < last; ++row) {
         tanh_in_place(out + row * steps * hidden, hidden);
       }
-    });
-  }
+    }
+  });
 }
 
 RnnForward run_forward(OpName op, bool sequence, const Tensor& x, const Tensor& h0,
@@ -67,23 +71,27 @@ RnnGrads backward_steps(const Tensor& dh, const RnnCache& cache, const Recurrent
   Tensor da = Tensor::empty({n, steps, hidden}, dh.dtype());
   Tensor dnext = Tensor::zeros({n, hidden}, dh.dtype());
   const auto wh = as_matrix<T>(cache.wh);
-  for (std::int64_t t = steps - 1; t >= 0; --t) {
-    const std::int64_t offset = t * hidden;
-    const T* dh_t = dh.data<T>() + offset;
-    const T* h_t = cache.h.data<T>() + offset;
-    T* da_t = da.data<T>() + offset;
-    const T* from_next = dnext.data<T>();
-    parallel_for(n, rows_grain(hidden), [&](std::int64_t first, std::int64_t last) {
+  for_each_batch_block(n, steps * hidden * hidden, [&](std::int64_t first, std::int64_t last) {
+    const std::int64_t rows = last - first;
+    auto dnext_rows = as_matrix<T>(dnext).middleRows(first, rows);
+    for (std::int64_t t = steps - 1; t >= 0; --t) {
+      const std::int64_t offset = t * hidden;
+      const T* dh_t = dh.data<T>() + offset;
+      const T* h_t = cache.h.data<T>() + offset;
+      T* da_t = da.data<T>() + offset;
+      const T* from_next = std::as_const(dnext).data<T>();
       for (std::int64_t row = first; row < last; ++row) {
         const std::int64_t at = row * steps * hidden;
+#pragma omp simd
         for (std::int64_t j = 0; j < hidden; ++j) {
           const T y = h_t[at + j];
           da_t[at + j] = (dh_t[at + j] + from_next[row * hidden + j]) * (1 - y * y);
         }
       }
-    });
-    multiply(as_matrix<T>(dnext), step_rows<T>(std::as_const(da), t), wh.transpose());
-  }
+      const auto da_step = step_rows<T>(std::as_const(da), t);
+      multiply(dnext_rows, da_step.middleRows(first, rows), wh.transpose());
+    }
+  });
   RnnGrads grads;
   grads.dh = std::move(dnext);
   const auto all_da = as_matrix<T>(std::as_const(da), n * steps, hidden);
