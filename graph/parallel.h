@@ -47,6 +47,18 @@ void parallel_for(std::int64_t n, std::int64_t grain, Body&& body) {
   if (error) std::rethrow_exception(error);
 }
 
+// Runs enter_compute on the calling thread and on every thread of the OpenMP
+// pool a parallel region started here would use (libgomp gives a region the
+// same pool threads each time): for a library whose own OpenMP regions
+// compute on those threads (oneDNN), where a thread that never ran a
+// parallel_for would keep whatever FTZ/DAZ flags it had.
+inline void enter_compute_on_all_threads() {
+  enter_compute();
+  if (omp_get_max_threads() == 1 || omp_in_parallel()) return;
+#pragma omp parallel
+  enter_compute();
+}
+
 // The grain (iterations per thread worth starting threads for) of a loop
 // whose iterations each touch `elements_per_iteration` elements: threads pay
 // off from about 32K elements each (a thread start and join costs ~1-2 us; under

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -71,13 +73,15 @@ std::string folder_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
+constexpr std::string_view kTemporaryInfix = ".tmp.";
+
 // Creates "<path>.tmp.<pid>.<n>" with the first n not taken (O_EXCL makes the
 // name ours even when threads or processes race for the same path).
 std::pair<FileDescriptor, std::string> create_temporary_beside(const std::string& path) {
   constexpr int kAttempts = 100;
   std::string candidate;
   for (int n = 0; n < kAttempts; ++n) {
-    candidate = fmt::format("{}.tmp.{}.{}", path, ::getpid(), n);
+    candidate = fmt::format("{}{}{}.{}", path, kTemporaryInfix, ::getpid(), n);
     const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) return {FileDescriptor(fd), candidate};
     const int error = errno;
@@ -125,7 +129,46 @@ void sync_folder(const std::string& path) {
   }
 }
 
+bool all_digits(std::string_view text) {
+  if (text.empty() || text.size() > 18) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// The writer's process id when `name` is "<something>.tmp.<pid>.<n>", else 0.
+long temporary_writer(std::string_view name) {
+  const std::size_t infix = name.rfind(kTemporaryInfix);
+  if (infix == std::string_view::npos || infix == 0) return 0;
+  const std::string_view rest = name.substr(infix + kTemporaryInfix.size());
+  const std::size_t dot = rest.find('.');
+  if (dot == std::string_view::npos) return 0;
+  const std::string_view pid = rest.substr(0, dot);
+  if (!all_digits(pid) || !all_digits(rest.substr(dot + 1))) return 0;
+  return std::strtol(std::string(pid).c_str(), nullptr, 10);
+}
+
+bool process_runs(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+
 }  // namespace
+
+std::vector<std::string> remove_stale_temporaries(const std::string& folder) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> removed;
+  std::error_code error;
+  fs::directory_iterator entries(folder, error);
+  if (error) return removed;  // no folder: nothing was left there
+  for (const fs::directory_entry& entry : entries) {
+    const long pid = temporary_writer(entry.path().filename().string());
+    if (pid <= 0 || process_runs(pid) || !entry.is_regular_file(error)) continue;
+    if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT) {
+      fail_file(entry.path().string(), "cannot remove this stale temporary file", errno);
+    }
+    removed.push_back(entry.path().string());
+  }
+  return removed;
+}
 
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   if (path.empty() || path.back() == '/') {

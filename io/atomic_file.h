@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tg {
 
@@ -14,6 +15,14 @@ namespace tg {
 // less the umask). Throws FileError naming the path and the system's reason;
 // the temporary file is removed on failure and `path` keeps its old contents.
 void write_file_atomically(const std::string& path, std::string_view bytes);
+
+// Removes the temporary files that interrupted writes (a crash, SIGKILL, a
+// full disk) left in `folder`: names of the pattern write_file_atomically
+// uses, "<name>.tmp.<pid>.<n>", whose process <pid> no longer runs (a live
+// writer's file is left alone). Nothing else is touched; the folder itself
+// is not searched recursively. Returns the paths removed; a missing folder
+// is no error. Throws FileError when a stale file cannot be removed.
+std::vector<std::string> remove_stale_temporaries(const std::string& folder);
 
 // Creates the folder at `path` and any missing parents (like mkdir -p); an
 // existing folder is fine. Throws FileError naming the path and the system's

@@ -16,6 +16,7 @@ NormForward batchnorm_forward(const Tensor& x, const Tensor& gamma, const Tensor
   const std::int64_t features = x.dim(1);
   check_norm_parameters(kOp, x, gamma, beta, features);
   check_batchnorm_state(kOp, state, features, x.dtype());
+  check_batch_statistics(kOp, state, x, x.dim(0));
   NormForward result =
       spatial_batchnorm_forward(x.reshape({x.dim(0), features, 1, 1}), gamma, beta, state);
   result.out = result.out.reshape(x.shape());

@@ -3,6 +3,7 @@
 #include "graph/checks.h"
 #include "graph/eigen.h"
 #include "graph/op.h"
+#include "ops/matrix_product.h"
 
 namespace tg {
 namespace {
@@ -25,7 +26,7 @@ template <class T>
 Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor out = Tensor::empty({x.dim(0), w.dim(1)}, x.dtype());
   auto o = as_matrix<T>(out);
-  o.noalias() = as_matrix<T>(x) * as_matrix<T>(w);
+  multiply_in_blocks(o, as_matrix<T>(x), as_matrix<T>(w));
   o.rowwise() += as_row<T>(b);
   return out;
 }
@@ -38,10 +39,10 @@ LinearGrads backward(const Tensor& dout, const LinearCache& cache, bool need_dx)
   LinearGrads grads;
   if (need_dx) {
     grads.dx = Tensor::empty(cache.x.shape(), dout.dtype());
-    as_matrix<T>(grads.dx).noalias() = d * w.transpose();
+    multiply_in_blocks(as_matrix<T>(grads.dx), d, w.transpose());
   }
   grads.dw = Tensor::empty(cache.w.shape(), dout.dtype());
-  as_matrix<T>(grads.dw).noalias() = x.transpose() * d;
+  multiply_in_blocks(as_matrix<T>(grads.dw), x.transpose(), d);
   grads.db = Tensor::empty({cache.w.dim(1)}, dout.dtype());
   as_row<T>(grads.db) = d.colwise().sum();
   return grads;

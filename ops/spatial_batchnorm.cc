@@ -254,12 +254,23 @@ void check_batchnorm_state(const char* op, const BatchNormState& state, std::int
   }
 }
 
+void check_batch_statistics(const char* op, const BatchNormState& state, const Tensor& x,
+                            std::int64_t values_per_channel) {
+  if (state.mode == Mode::train && values_per_channel < 2) {
+    fail(op,
+         "expected more than 1 value per channel when training, got x {} ({} per channel): the "
+         "batch statistics of one value normalise it to 0; train with a larger batch",
+         shape_str(x), values_per_channel);
+  }
+}
+
 NormForward spatial_batchnorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                       BatchNormState& state) {
   check_rank(kOp, "x", x, 4);
   const std::int64_t channels = x.dim(1);
   check_norm_parameters(kOp, x, gamma, beta, channels);
   check_batchnorm_state(kOp, state, channels, x.dtype());
+  check_batch_statistics(kOp, state, x, x.dim(0) * x.dim(2) * x.dim(3));
   if (!state.running_mean.defined()) state.running_mean = Tensor::zeros({channels}, x.dtype());
   if (!state.running_var.defined()) state.running_var = Tensor::ones({channels}, x.dtype());
 

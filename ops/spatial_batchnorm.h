@@ -29,6 +29,12 @@ struct BatchNormState {
 // the running statistics are undefined or of shape (channels) and this dtype.
 void check_batchnorm_state(const char* op, const BatchNormState& state, std::int64_t channels,
                            DType dtype);
+// Throws ArgumentError naming `op` when training (batch statistics) with
+// fewer than 2 values per channel: one value normalises to 0 whatever it is,
+// so nothing would be learnt (PyTorch: "Expected more than 1 value per
+// channel when training").
+void check_batch_statistics(const char* op, const BatchNormState& state, const Tensor& x,
+                            std::int64_t values_per_channel);
 
 NormForward spatial_batchnorm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                       BatchNormState& state);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "graph/errors.h"
@@ -57,6 +58,11 @@ void check_options(const SolverOptions& o) {
   if (o.checkpoint_every < 0) {
     fail_option("checkpoint_every", "must be >= 0 (0: every epoch), got {}", o.checkpoint_every);
   }
+  if (!(o.divergence_factor == 0 || o.divergence_factor > 1) ||
+      !std::isfinite(o.divergence_factor)) {
+    fail_option("divergence_factor", "must be 0 (no guard) or a finite number above 1, got {}",
+                o.divergence_factor);
+  }
 }
 
 }  // namespace
@@ -73,6 +79,10 @@ Solver::Solver(Module& model, SolverData data, SolverOptions options)
   schedule_.min_lr = options_.min_lr;
   check_schedule(schedule_);
   initial_lr_ = optimizer_->learning_rate();
+  if (options_.num_epochs > std::numeric_limits<std::int64_t>::max() / iterations_per_epoch()) {
+    fail_option("num_epochs", "{} epochs of {} iterations are more iterations than 2^63 - 1",
+                options_.num_epochs, iterations_per_epoch());
+  }
 }
 
 std::int64_t Solver::iterations_per_epoch() const {
@@ -84,7 +94,7 @@ std::string Solver::checkpoint_path() const {
                                          : path_in_folder(options_.checkpoint_dir, kCheckpointFile);
 }
 
-void Solver::train() {
+TrainEnd Solver::train() {
   if (!options_.checkpoint_dir.empty()) {
     create_folders(options_.checkpoint_dir);
   }
@@ -99,6 +109,13 @@ void Solver::train() {
   // From the first moment on, a run folder holds a checkpoint to resume from.
   if (!options_.checkpoint_dir.empty() && iteration_ == 0) save_checkpoint();
   while (iteration_ < total) {
+    if (options_.stop_requested && options_.stop_requested()) {
+      if (!options_.checkpoint_dir.empty()) {
+        save_checkpoint();  // first: the run files never claim more than it holds
+        write_run_files();
+      }
+      return TrainEnd::stopped;
+    }
     step();
     examples += options_.batch_size;
     const IterationRecord& last = history_.iterations.back();
@@ -121,9 +138,16 @@ void Solver::train() {
     write_model_files(options_.checkpoint_dir, model_, options_.model_input);  // model.tgm, params/
     if (epoch_ == first_epoch) write_run_files();  // else the last end_epoch() wrote them
   }
+  return TrainEnd::finished;
 }
 
 void Solver::step() {
+  // The schedule's rate at this step's epoch (not carried over from the last
+  // step: a run continued with more epochs then goes on exactly as a longer
+  // run would have).
+  const double epoch_now =
+      static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
+  optimizer_->set_learning_rate(schedule_.learning_rate(initial_lr_, epoch_now));
   const std::vector<std::int64_t> rows = rng_.choice(data_.X_train.dim(0), options_.batch_size);
   Labels labels(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) labels[i] = data_.y_train[rows[i]];
@@ -136,7 +160,12 @@ void Solver::step() {
       break;
     }
   }
-  if (!std::isfinite(loss) || !non_finite_grad.empty()) fail_non_finite(loss, non_finite_grad);
+  if (!std::isfinite(loss) || !non_finite_grad.empty()) {
+    fail_diverged(
+        fmt::format("the loss is {}; first parameter with a non-finite gradient: {}", loss,
+                    non_finite_grad.empty() ? "none (all gradients are finite)" : non_finite_grad));
+  }
+  check_divergence(loss);
   if (options_.clip_grad_norm > 0) clip_grad_norm(model_.parameters(), options_.clip_grad_norm);
   const double lr = optimizer_->learning_rate();
   optimizer_->step(model_.parameters());
@@ -144,23 +173,27 @@ void Solver::step() {
   const double epoch =
       static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
   history_.iterations.push_back({iteration_, epoch, loss, lr});
-  if (iteration_ < options_.num_epochs * iterations_per_epoch()) {
-    optimizer_->set_learning_rate(schedule_.learning_rate(initial_lr_, epoch));
+}
+
+void Solver::check_divergence(double loss) const {
+  if (options_.divergence_factor == 0 || history_.iterations.empty()) return;
+  const double first = history_.iterations.front().loss;
+  if (first > 0 && loss > options_.divergence_factor * first) {
+    fail_diverged(
+        fmt::format("the loss {:.6g} is more than {:g} times the first "
+                    "iteration's loss {:.6g} (divergence_factor)",
+                    loss, options_.divergence_factor, first));
   }
 }
 
-void Solver::fail_non_finite(double loss, const std::string& non_finite_grad) const {
-  const std::string culprit =
-      non_finite_grad.empty() ? "none (all gradients are finite)" : non_finite_grad;
+void Solver::fail_diverged(const std::string& why) const {
   const std::string kept = checkpoint_path().empty()
                                ? std::string("no checkpoint was asked for")
                                : fmt::format("the last good checkpoint is {}", checkpoint_path());
   throw NumericError(fmt::format(
-      "Solver: training diverged at iteration {} (epoch {:.2f}): the loss is {}; first parameter "
-      "with a non-finite gradient: {}; {}",
-      iteration_ + 1,
-      static_cast<double>(iteration_ + 1) / static_cast<double>(iterations_per_epoch()), loss,
-      culprit, kept));
+      "Solver: training diverged at iteration {} (epoch {:.2f}): {}; {}", iteration_ + 1,
+      static_cast<double>(iteration_ + 1) / static_cast<double>(iterations_per_epoch()), why,
+      kept));
 }
 
 void Solver::end_epoch(double epoch_seconds) {
@@ -179,8 +212,8 @@ void Solver::end_epoch(double epoch_seconds) {
   }
   if (options_.on_epoch) options_.on_epoch(record, is_best);
   if (!options_.checkpoint_dir.empty()) {
+    save_checkpoint();  // first: the run files never claim more than it holds
     write_run_files();
-    save_checkpoint();
   }
 }
 
@@ -259,7 +292,18 @@ Json Solver::config() const {
             {"reg", model_.reg()},
             {"num_train", data_.X_train.dim(0)},
             {"num_val", data_.X_val.dim(0)},
-            {"seed", static_cast<std::int64_t>(options_.seed)}};
+            {"seed", static_cast<std::int64_t>(options_.seed)},
+            {"min_lr", options_.min_lr},
+            {"optim_config",
+             {{"momentum", options_.optim_config.momentum},
+              {"decay_rate", options_.optim_config.decay_rate},
+              {"beta1", options_.optim_config.beta1},
+              {"beta2", options_.optim_config.beta2},
+              {"epsilon", options_.optim_config.epsilon},
+              {"weight_decay", options_.optim_config.weight_decay}}},
+            {"num_train_samples", options_.num_train_samples},
+            {"num_val_samples", options_.num_val_samples},
+            {"divergence_factor", options_.divergence_factor}};
   c.update(options_.extra_config);
   return c;
 }

@@ -3,9 +3,11 @@
 // generator; after every epoch the learning rate follows its schedule, the
 // accuracy is measured on a sample of the training set and on the whole
 // validation set, and the best parameters (by validation accuracy) are kept
-// and restored at the end. With a run folder it also writes the loss curves
-// (history.csv, epochs.csv, history.json, curves.svg) and a checkpoint after
-// every epoch, from which resume() continues bit for bit.
+// and restored at the end. With a run folder it also writes a checkpoint and
+// then the loss curves (history.csv, epochs.csv, history.json, curves.svg)
+// after every epoch, from which resume() continues bit for bit. The learning
+// rate of every step is the schedule's at the step's epoch, so a run
+// continued with more epochs (step schedule) is the longer run exactly.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +53,12 @@ struct StepInfo {
   std::int64_t first_iteration;  // the iteration count when train() started (0, or a resume's)
 };
 
+// How train() ended.
+enum class TrainEnd {
+  finished,  // all num_epochs epochs done; the best parameters restored
+  stopped,   // stop_requested() said so: checkpoint and run files written
+};
+
 struct SolverOptions {
   std::string update_rule = "sgd";
   OptimConfig optim_config;
@@ -72,6 +80,9 @@ struct SolverOptions {
   std::string checkpoint_dir;
   // Also checkpoint every this many iterations (0: at the end of epochs only).
   std::int64_t checkpoint_every = 0;
+  // The divergence guard: train() stops with NumericError, as for a NaN loss,
+  // when a loss is more than this many times the run's first loss (0: never).
+  double divergence_factor = 100.0;
   std::uint64_t seed = 0;  // minibatch sampling and accuracy samples
   // Recorded in history.json next to the options (data set, model options...).
   Json extra_config = Json::object();
@@ -81,6 +92,9 @@ struct SolverOptions {
   InputSpec model_input;
   std::function<void(const StepInfo&)> on_step;
   std::function<void(const EpochRecord&, bool is_best)> on_epoch;
+  // Asked before every iteration; true ends train() there (TrainEnd::stopped)
+  // after writing the checkpoint, then the run files. E.g. after Ctrl-C.
+  std::function<bool()> stop_requested;
 };
 
 class Solver {
@@ -89,16 +103,21 @@ class Solver {
   Solver(Module& model, SolverData data, SolverOptions options);
 
   // Trains until num_epochs (from the start, or from where resume() left
-  // off), then restores the best parameters. Throws NumericError naming the
-  // iteration and the first parameter with a non-finite gradient when the
-  // loss or a gradient turns NaN or infinite; the last checkpoint and run
-  // files are left as they were.
-  void train();
+  // off), then restores the best parameters; or until stop_requested().
+  // Throws NumericError naming the iteration and the first parameter with a
+  // non-finite gradient when the loss or a gradient turns NaN or infinite,
+  // or when the loss passes the divergence guard; the last checkpoint and
+  // run files are left as they were.
+  TrainEnd train();
 
   // Loads a checkpoint written by this Solver's kind of run: parameters,
   // buffers, optimizer and solver state, histories and the generators.
-  // Throws FileError naming the file for another model, shapes that differ
-  // or another batch size.
+  // Throws FileError naming the file for another model, shapes that differ,
+  // a setting that differs from the run's (update rule and its settings,
+  // learning rate and schedule, batch size, data sizes, seed, reg: the
+  // message names it and both values), fewer epochs than the run's (or
+  // more with the cosine schedule, which spans the run's epochs), and for a
+  // checkpoint of an earlier tapegrad that lacks the run's settings.
   void resume(const std::string& checkpoint_path);
 
   // The fraction of right predictions (Module::count_correct: for a
@@ -118,8 +137,10 @@ class Solver {
   // <checkpoint_dir>/checkpoint.tgck
   std::string checkpoint_path() const;
   const Optimizer& optimizer() const { return *optimizer_; }
+  const SolverOptions& options() const { return options_; }
 
-  // The whole training state as a checkpoint, and back.
+  // The whole training state as a checkpoint, and back (see solver_state.cc
+  // for the entries; load_checkpoint checks as resume() does).
   Checkpoint to_checkpoint() const;
   void load_checkpoint(const Checkpoint& checkpoint);
 
@@ -135,7 +156,8 @@ class Solver {
   void keep_best();
   void restore_best();
   void save_checkpoint() const;
-  [[noreturn]] void fail_non_finite(double loss, const std::string& non_finite_grad) const;
+  void check_divergence(double loss) const;
+  [[noreturn]] void fail_diverged(const std::string& why) const;
 
   Module& model_;
   SolverData data_;
@@ -143,7 +165,7 @@ class Solver {
   std::unique_ptr<Optimizer> optimizer_;
   LrSchedule schedule_;
   double initial_lr_;
-  Rng rng_;
+  Rng rng_;  // minibatches and accuracy samples
   History history_;
   std::int64_t iteration_ = 0;
   std::int64_t epoch_ = 0;
@@ -151,5 +173,10 @@ class Solver {
   std::vector<Tensor> best_parameters_;  // in parameters() order
   std::vector<Tensor> best_buffers_;     // in buffers() order
 };
+
+// The configuration (Solver::config()) the run that wrote `checkpoint`
+// recorded. Throws FileError naming the file for a checkpoint of an earlier
+// tapegrad, which did not record it.
+Json recorded_config(const Checkpoint& checkpoint);
 
 }  // namespace tg

@@ -4,11 +4,15 @@
 //   param/<name>, buffer/<name>               the model now
 //   best/param/<name>, best/buffer/<name>     the best model so far
 //   optim/rule, optim/slot/<parameter>/<slot> the optimizer
-//   solver/...                                counters, learning rate, batch size
+//   solver/...                                counters, batch size, training-set size
 //   rng/solver/..., rng/model/...             both generators
 //   history/iterations (K, 4), history/epochs (E, 5)   float64 tables
+// Version 1 (before the settings were recorded) had no meta/state_version
+// and meta/config but solver/learning_rate; it is refused with a message.
+// The learning rate is not saved: every step takes the schedule's.
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 
 #include "io/file_error.h"
@@ -18,6 +22,41 @@ namespace tg {
 namespace {
 
 constexpr const char* kKind = "tapegrad.solver";
+constexpr std::int64_t kStateVersion = 2;
+
+// The config() fields a resumed run must share with the run it continues
+// (num_epochs aside: it may grow). What is left out changes no result:
+// divergence_factor, which only decides whether a run stops, and what a
+// Solver's user records next to them (extra_config).
+constexpr std::array<const char*, 14> kSameOnResume = {
+    "update_rule", "optim_config",    "learning_rate",  "lr_schedule", "lr_decay",
+    "min_lr",      "batch_size",      "clip_grad_norm", "num_train",   "num_train_samples",
+    "num_val",     "num_val_samples", "seed",           "reg"};
+
+void check_same_run(const Checkpoint& c, const Json& recorded, const Json& now) {
+  for (const char* key : kSameOnResume) {
+    const Json& was = recorded.contains(key) ? recorded.at(key) : Json();
+    if (was != now.at(key)) {
+      fail_file(c.source(),
+                "the run used {} {}, this one has {}: it would not continue the same run", key,
+                json_text(was), json_text(now.at(key)));
+    }
+  }
+  const std::int64_t epochs = recorded.value("num_epochs", std::int64_t{0});
+  const std::int64_t wanted = now.at("num_epochs").get<std::int64_t>();
+  if (wanted < epochs) {
+    fail_file(c.source(),
+              "the run has num_epochs {}, this one {}: a run continues with as many epochs or "
+              "more, not fewer",
+              epochs, wanted);
+  }
+  if (wanted != epochs && now.at("lr_schedule") == "cosine") {
+    fail_file(c.source(),
+              "the run's cosine schedule spans its num_epochs {}: continued for {} epochs it "
+              "would not be the {}-epoch run (the step schedule can grow)",
+              epochs, wanted, wanted);
+  }
+}
 
 void put_rng(Checkpoint& c, const std::string& prefix, const Rng::State& s) {
   for (std::size_t i = 0; i < s.words.size(); ++i) {
@@ -72,6 +111,8 @@ Checkpoint Solver::to_checkpoint() const {
   Checkpoint c;
   c.put_string("meta/kind", kKind);
   c.put_string("meta/model", model_.name());
+  c.put_int("meta/state_version", kStateVersion);
+  c.put_string("meta/config", json_text(config()));
   for (const Parameter& p : model_.parameters()) c.put("param/" + p.name(), p.value());
   for (const NamedTensor& b : model_.buffers()) c.put("buffer/" + b.name, *b.tensor);
   for (std::size_t i = 0; i < best_parameters_.size(); ++i) {
@@ -87,7 +128,6 @@ Checkpoint Solver::to_checkpoint() const {
   c.put_int("solver/epoch", epoch_);
   c.put_int("solver/batch_size", options_.batch_size);
   c.put_int("solver/num_train", data_.X_train.dim(0));
-  c.put_real("solver/learning_rate", optimizer_->learning_rate());
   c.put_real("solver/best_val_acc", best_val_acc_);
   put_rng(c, "rng/solver", rng_.state());
   put_rng(c, "rng/model", model_.rng().state());
@@ -111,18 +151,10 @@ void Solver::load_checkpoint(const Checkpoint& c) {
     fail_file(c.source(), "a checkpoint of a {}, but this model is a {}",
               c.get_string("meta/model"), model_.name());
   }
-  if (c.get_int("solver/batch_size") != options_.batch_size) {
-    fail_file(c.source(),
-              "the run used batch_size {}, this one has {}: it would not continue the same run",
-              c.get_int("solver/batch_size"), options_.batch_size);
-  }
+  check_same_run(c, recorded_config(c), config());
   if (c.get_int("solver/num_train") != data_.X_train.dim(0)) {
     fail_file(c.source(), "the run trained on {} examples, this one has {}",
               c.get_int("solver/num_train"), data_.X_train.dim(0));
-  }
-  if (c.get_string("optim/rule") != optimizer_->rule()) {
-    fail_file(c.source(), "the run used update rule '{}', this one '{}'",
-              c.get_string("optim/rule"), optimizer_->rule());
   }
   // Check and stage everything first, so a bad file leaves the solver as it was.
   std::vector<Tensor> params, buffers, best_params, best_buffers;
@@ -165,7 +197,6 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   }
   const Rng::State solver_rng = get_rng(c, "rng/solver"), model_rng = get_rng(c, "rng/model");
   const std::int64_t iteration = c.get_int("solver/iteration"), epoch = c.get_int("solver/epoch");
-  const double learning_rate = c.get_real("solver/learning_rate");
   const double best_val_acc = c.get_real("solver/best_val_acc");
   if (iteration < 0 || epoch < 0 ||
       static_cast<std::int64_t>(history.iterations.size()) != iteration) {
@@ -174,7 +205,6 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   }
 
   optimizer_->load_state(optim);
-  optimizer_->set_learning_rate(learning_rate);
   for (std::size_t i = 0; i < params.size(); ++i) model_.parameters()[i].value().copy_(params[i]);
   for (std::size_t i = 0; i < buffers.size(); ++i) model_.buffers()[i].tensor->copy_(buffers[i]);
   best_parameters_ = std::move(best_params);
@@ -189,6 +219,24 @@ void Solver::load_checkpoint(const Checkpoint& c) {
 
 void Solver::resume(const std::string& checkpoint_path) {
   load_checkpoint(Checkpoint::load(checkpoint_path));
+}
+
+Json recorded_config(const Checkpoint& c) {
+  if (!c.has("meta/state_version")) {
+    fail_file(c.source(),
+              "a checkpoint of an earlier tapegrad (solver state version 1), which did not record "
+              "the run's settings; this version continues runs of version {} only: start the run "
+              "again",
+              kStateVersion);
+  }
+  const std::int64_t version = c.get_int("meta/state_version");
+  if (version != kStateVersion) {
+    fail_file(c.source(), "solver state version {}, this build reads version {}", version,
+              kStateVersion);
+  }
+  Json config = Json::parse(c.get_string("meta/config"), nullptr, /*allow_exceptions=*/false);
+  if (!config.is_object()) fail_file(c.source(), "meta/config is not a JSON object");
+  return config;
 }
 
 }  // namespace tg

@@ -1,8 +1,11 @@
-// write_file_atomically and read_file.
+// write_file_atomically, read_file and remove_stale_temporaries.
 #include "io/atomic_file.h"
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -111,4 +114,34 @@ TEST_CASE("read_file names the path when the file is missing or unreadable") {
   const std::string folder_message = file_error_of([&] { read_file(folder); });
   CHECK(folder_message.rfind(folder, 0) == 0);
   CHECK(contains(folder_message, "cannot read"));
+}
+
+TEST_CASE("remove_stale_temporaries removes only the writer's leftovers of ended processes") {
+  const std::string folder = fresh_test_folder("stale_temporaries");
+  // A process id that no longer runs: a child that has exited and been reaped.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  ::waitpid(child, nullptr, 0);
+  const std::string dead = std::to_string(child), alive = std::to_string(::getpid());
+  const std::vector<std::string> stale = {"checkpoint.tgck.tmp." + dead + ".0",
+                                          "history.csv.tmp." + dead + ".17"};
+  const std::vector<std::string> kept = {
+      "checkpoint.tgck",                 // the files themselves
+      "epochs.csv.tmp." + alive + ".0",  // a live writer's
+      "notes.tmp.txt",                   // not the pattern
+      "a.tmp." + dead,                   // no counter
+      "a.tmp." + dead + ".x",            // counter not a number
+      ".tmp." + dead + ".0",             // no file name before it
+  };
+  for (const std::string& name : stale) write_file_atomically(folder + "/" + name, "partial");
+  for (const std::string& name : kept) write_file_atomically(folder + "/" + name, "keep");
+  std::filesystem::create_directory(folder + "/params.tmp." + dead + ".1");  // a folder: kept
+  const std::vector<std::string> removed = remove_stale_temporaries(folder);
+  CHECK(removed.size() == 2);
+  std::vector<std::string> expected = kept;
+  expected.push_back("params.tmp." + dead + ".1");
+  std::sort(expected.begin(), expected.end());
+  CHECK(entries_of(folder) == expected);
+  CHECK(remove_stale_temporaries(folder + "/missing").empty());
 }

@@ -270,6 +270,16 @@ std::vector<BadInput> op_cases() {
          s.running_var = zeros({4});
          batchnorm_forward(x2, zeros({5}), zeros({5}), s);
        }},
+      {"batchnorm: one example when training",
+       "batchnorm: ", "expected more than 1 value per channel when training, got x (1,5)",
+       [=]() mutable {
+         batchnorm_forward(zeros({1, 5}), zeros({5}), zeros({5}), bn);
+       }},
+      {"spatial_batchnorm: one value per channel when training", "spatial_batchnorm: ",
+       "expected more than 1 value per channel when training, got x (1,3,1,1)",
+       [=]() mutable {
+         spatial_batchnorm_forward(zeros({1, 3, 1, 1}), zeros({3}), zeros({3}), bn);
+       }},
       {"spatial_batchnorm: rank 2", "spatial_batchnorm: ", "(2,5)",
        [=]() mutable { spatial_batchnorm_forward(x2, zeros({5}), zeros({5}), bn); }},
       {"spatial_batchnorm: beta length", "spatial_batchnorm: ", "(2)",

@@ -50,9 +50,22 @@ BUILD_WORKING_DIRECTORY="$work/runs" "$plot" sgd >out.txt 2>err.txt
 expect "BUILD_WORKING_DIRECTORY: relative folders resolved" test -s "$work/runs/sgd/curves.svg"
 
 "$plot" runs/adam runs/sgd >out.txt 2>err.txt
-expect "two folders without --out: exit 1" test $? -eq 1
+expect "two folders without --out: exit 2 (a bad command line)" test $? -eq 2
 expect "two folders without --out: one line naming --out" \
-  test "$(cat err.txt)" = "plot: --out: required when overlaying several run folders"
+  test "$(cat err.txt)" = "plot: --out: required when overlaying several run folders (see --help)"
+
+# --out never writes over a file that is not an SVG: a run's data is safe.
+cp runs/adam/epochs.csv epochs.before
+"$plot" runs/adam --out runs/adam/epochs.csv >out.txt 2>err.txt
+expect "--out onto a run's epochs.csv: exit 2" test $? -eq 2
+expect "--out onto a run's epochs.csv: says why" \
+  grep -q '^plot: --out runs/adam/epochs.csv: this file exists and is not an SVG' err.txt
+expect "--out onto a run's epochs.csv: the file is untouched" cmp -s runs/adam/epochs.csv epochs.before
+"$plot" runs/adam --out runs >out.txt 2>err.txt
+expect "--out onto a folder: exit 2" test $? -eq 2
+"$plot" runs/adam --out both.svg >out.txt 2>err.txt
+expect "--out onto an existing SVG: replaced, exit 0" test $? -eq 0
+expect "--out onto an existing SVG: now the one run's" bash -c "! grep -q '>sgd</text>' both.svg"
 
 "$plot" runs/broken >out.txt 2>err.txt
 expect "corrupt history.csv: exit 1" test $? -eq 1

@@ -6,8 +6,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "graph/errors.h"
 #include "graph/rng.h"
@@ -342,6 +344,229 @@ TEST_CASE("Solver options are validated, naming the option") {
                        ArgumentError);
 }
 
+TEST_CASE("A finished run continued with more epochs is the longer run, bit for bit") {
+  // The step schedule decays after every epoch: the continued run's first
+  // step must take the decayed rate, as the longer run's does.
+  const SolverData data = quadrant_data(100, 20, 12);
+  FullyConnectedNetOptions o = small_fc();
+  o.normalization = Normalization::batchnorm;
+  SolverOptions s = quiet(3);
+  s.lr_decay = 0.8;
+  FullyConnectedNet whole(o);
+  Solver longer(whole, data, s);
+  longer.train();
+
+  const std::string folder = tg::testing::fresh_test_folder("more_epochs");
+  SolverOptions first = s;
+  first.num_epochs = 1;
+  first.checkpoint_dir = folder;
+  FullyConnectedNet net(o);
+  Solver(net, data, first).train();
+  for (std::int64_t epochs : {2, 3}) {  // 1 -> 2 -> 3 epochs
+    SolverOptions more = s;
+    more.num_epochs = epochs;
+    more.checkpoint_dir = folder;
+    FullyConnectedNet continued(o);
+    Solver solver(continued, data, more);
+    solver.resume(folder + "/checkpoint.tgck");
+    CHECK(solver.train() == TrainEnd::finished);
+    if (epochs == 3) {
+      CHECK(solver.loss_history() == longer.loss_history());
+      CHECK(solver.history().iterations[5].lr == longer.history().iterations[5].lr);
+      CHECK(solver.history().iterations[5].lr == doctest::Approx(1e-3 * 0.8));
+      CHECK(values_of(continued) == values_of(whole));
+    }
+  }
+}
+
+TEST_CASE("Resuming with a setting other than the run's is refused, naming it and both values") {
+  const std::string folder = tg::testing::fresh_test_folder("resume_settings");
+  const SolverData data = quadrant_data(100, 20, 13);
+  SolverOptions s = quiet(2);
+  s.optim_config.learning_rate = 1e-3;
+  s.checkpoint_dir = folder;
+  {
+    FullyConnectedNet net(small_fc());
+    Solver(net, data, s).train();
+  }
+  const std::string path = folder + "/checkpoint.tgck";
+  const auto refusal = [&](const SolverOptions& options, const SolverData& d) {
+    FullyConnectedNet net(small_fc());
+    Solver solver(net, d, options);
+    return tg::testing::file_error_of([&] { solver.resume(path); });
+  };
+  struct Case {
+    const char* expected;
+    std::function<void(SolverOptions&)> change;
+  };
+  const std::vector<Case> cases = {
+      {"the run used learning_rate 0.001, this one has 0.01",
+       [](SolverOptions& o) { o.optim_config.learning_rate = 1e-2; }},
+      {"the run used lr_decay 1.0, this one has 0.5", [](SolverOptions& o) { o.lr_decay = 0.5; }},
+      {"the run used lr_schedule \"step\", this one has \"cosine\"",
+       [](SolverOptions& o) { o.lr_schedule = LrSchedule::Kind::cosine; }},
+      {"the run used seed 5, this one has 6", [](SolverOptions& o) { o.seed = 6; }},
+      {"the run used optim_config", [](SolverOptions& o) { o.optim_config.beta1 = 0.8; }},
+      {"the run used num_train_samples 1000, this one has 10",
+       [](SolverOptions& o) { o.num_train_samples = 10; }},
+      {"the run has num_epochs 2, this one 1", [](SolverOptions& o) { o.num_epochs = 1; }},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.expected);
+    SolverOptions changed = s;
+    c.change(changed);
+    const std::string message = refusal(changed, data);
+    CHECK(message.rfind(path + ": ", 0) == 0);
+    CHECK(message.find(c.expected) != std::string::npos);
+  }
+  SolverData fewer_val = data;
+  fewer_val.X_val = take_rows(data.X_val, {0, 1, 2});
+  fewer_val.y_val.resize(3);
+  CHECK(refusal(s, fewer_val).find("the run used num_val 20, this one has 3") != std::string::npos);
+  FullyConnectedNetOptions regularised = small_fc();
+  regularised.reg = 0.1;
+  FullyConnectedNet reg_net(regularised);
+  Solver reg_solver(reg_net, data, s);
+  CHECK(tg::testing::file_error_of([&] {
+          reg_solver.resume(path);
+        }).find("the run used reg 0.0, this one has 0.1") != std::string::npos);
+  // More epochs: fine with the step schedule, refused with the cosine one.
+  SolverOptions more = s;
+  more.num_epochs = 4;
+  CHECK(refusal(more, data).empty());
+  SolverOptions cosine = s;
+  cosine.lr_schedule = LrSchedule::Kind::cosine;
+  cosine.checkpoint_dir = tg::testing::fresh_test_folder("resume_cosine");
+  {
+    FullyConnectedNet net(small_fc());
+    Solver(net, data, cosine).train();
+  }
+  cosine.num_epochs = 3;
+  FullyConnectedNet cosine_net(small_fc());
+  Solver cosine_solver(cosine_net, data, cosine);
+  CHECK(tg::testing::file_error_of([&] {
+          cosine_solver.resume(cosine.checkpoint_dir + "/checkpoint.tgck");
+        }).find("the run's cosine schedule spans its num_epochs 2") != std::string::npos);
+}
+
+TEST_CASE("A checkpoint of the earlier format is refused with a clear message") {
+  // tests/golden/checkpoint_v1/checkpoint.tgck: written by tools/train before
+  // the run's settings were recorded (--model fc --hidden-dims 3).
+  FullyConnectedNetOptions o;
+  o.hidden_dims = {3};
+  o.input_dim = 784;
+  o.normalization = Normalization::batchnorm;
+  FullyConnectedNet net(o);
+  const std::string path = "tests/golden/checkpoint_v1/checkpoint.tgck";
+  const Checkpoint old = Checkpoint::load(path);  // the container itself is unchanged
+  CHECK(old.get_string("meta/model") == "FullyConnectedNet");
+  const std::string message = tg::testing::file_error_of([&] { recorded_config(old); });
+  CHECK(message ==
+        path +
+            ": a checkpoint of an earlier tapegrad (solver state version 1), which did not "
+            "record the run's settings; this version continues runs of version 2 only: start "
+            "the run again");
+  SolverData data = quadrant_data(64, 16, 14);
+  data.X_train = Tensor::zeros({64, 784});
+  data.X_val = Tensor::zeros({16, 784});
+  SolverOptions s = quiet(1);
+  s.batch_size = 32;
+  Solver solver(net, data, s);
+  CHECK(tg::testing::file_error_of([&] { solver.resume(path); }) == message);
+}
+
+TEST_CASE("A failed checkpoint write leaves the history files at the last checkpoint") {
+  const std::string folder = tg::testing::fresh_test_folder("failed_checkpoint");
+  const SolverData data = quadrant_data(100, 20, 15);
+  FullyConnectedNet net(small_fc());
+  SolverOptions s = quiet(3);
+  s.checkpoint_dir = folder;
+  // At the end of epoch 2 the checkpoint's name is taken by a folder that is
+  // not empty, so that writing it fails (as a full disk would).
+  s.on_epoch = [&](const EpochRecord& record, bool) {
+    if (record.epoch == 2) {
+      std::filesystem::remove(folder + "/checkpoint.tgck");
+      std::filesystem::create_directories(folder + "/checkpoint.tgck/taken");
+    }
+  };
+  Solver solver(net, data, s);
+  CHECK_THROWS_AS(solver.train(), FileError);
+  CHECK(read_epochs_csv(folder + "/epochs.csv").size() == 1);
+  CHECK(read_history_csv(folder + "/history.csv").size() == 5);
+}
+
+TEST_CASE("stop_requested ends train() with a checkpoint and run files; resuming goes on exactly") {
+  const SolverData data = quadrant_data(100, 20, 16);
+  FullyConnectedNetOptions o = small_fc();
+  o.keep_prob = 0.8;
+  FullyConnectedNet whole(o);
+  Solver uninterrupted(whole, data, quiet(3));
+  uninterrupted.train();
+
+  const std::string folder = tg::testing::fresh_test_folder("stop_requested");
+  SolverOptions stopping = quiet(3);
+  stopping.checkpoint_dir = folder;
+  std::int64_t steps = 0;
+  stopping.on_step = [&](const StepInfo&) { ++steps; };
+  stopping.stop_requested = [&] { return steps == 7; };  // mid epoch 2
+  FullyConnectedNet first(o);
+  Solver stopped(first, data, stopping);
+  CHECK(stopped.train() == TrainEnd::stopped);
+  CHECK(stopped.iteration() == 7);
+  CHECK(Checkpoint::load(folder + "/checkpoint.tgck").get_int("solver/iteration") == 7);
+  CHECK(read_history_csv(folder + "/history.csv").size() == 7);
+  CHECK(read_epochs_csv(folder + "/epochs.csv").size() == 1);
+
+  SolverOptions rest = quiet(3);
+  rest.checkpoint_dir = folder;
+  FullyConnectedNet second(o);
+  Solver resumed(second, data, rest);
+  resumed.resume(folder + "/checkpoint.tgck");
+  CHECK(resumed.train() == TrainEnd::finished);
+  CHECK(values_of(second) == values_of(whole));
+  CHECK(resumed.loss_history() == uninterrupted.loss_history());
+}
+
+TEST_CASE("The divergence guard stops a run whose loss explodes without turning NaN") {
+  // sgd at lr 100 with batch norm: the loss grows to about 1e34 in 20 steps,
+  // finite all the way.
+  const SolverData data = quadrant_data(100, 20, 8);
+  FullyConnectedNetOptions o = small_fc();
+  o.normalization = Normalization::batchnorm;
+  SolverOptions s = quiet(4);
+  s.update_rule = "sgd";
+  s.optim_config.learning_rate = 100;
+  {
+    SolverOptions unguarded = s;
+    unguarded.divergence_factor = 0;
+    FullyConnectedNet net(o);
+    Solver solver(net, data, unguarded);
+    CHECK(solver.train() == TrainEnd::finished);
+    CHECK(solver.loss_history().back() > 1e30);
+  }
+  FullyConnectedNet net(o);
+  Solver guarded(net, data, s);  // the default guard: 100 times the first loss
+  CHECK(s.divergence_factor == 100);
+  CHECK_THROWS_WITH_AS(
+      guarded.train(),
+      doctest::Contains("Solver: training diverged at iteration 3 (epoch 0.60): the loss 12017.4 "
+                        "is more than 100 times the first iteration's loss 1.40037"),
+      NumericError);
+  s.divergence_factor = 0.5;
+  CHECK_THROWS_WITH_AS(Solver(net, data, s), doctest::Contains("divergence_factor"), ArgumentError);
+}
+
+TEST_CASE("An epoch count whose iterations overflow is refused") {
+  const SolverData data = quadrant_data(100, 20, 17);
+  FullyConnectedNet net(small_fc());
+  SolverOptions s = quiet(1);
+  s.num_epochs = 2635249153387078803;  // 5 iterations each: more than 2^63
+  CHECK_THROWS_WITH_AS(Solver(net, data, s),
+                       "Solver: num_epochs: 2635249153387078803 epochs of 5 iterations are more "
+                       "iterations than 2^63 - 1",
+                       ArgumentError);
+}
+
 TEST_CASE("A run folder gets model.tgm and a complete params/ of the best parameters") {
   const std::string folder = tg::testing::fresh_test_folder("run_model") + "/run";
   const SolverData data = quadrant_data(100, 20, 12);
@@ -355,9 +580,9 @@ TEST_CASE("A run folder gets model.tgm and a complete params/ of the best parame
   s.model_input.scale = 2.0;
   Solver solver(net, data, s);
   solver.train();
-  for (const char* file : {"model.tgm", "params/W1.npy", "params/gamma1.npy",
-                           "params/bn1.running_mean.npy", "params/bn1.running_var.npy",
-                           "params/mean_image.npy", "params/model.json"}) {
+  for (const char* file :
+       {"model.tgm", "params/W1.npy", "params/gamma1.npy", "params/bn1.running_mean.npy",
+        "params/bn1.running_var.npy", "params/mean_image.npy", "params/model.json"}) {
     CAPTURE(file);
     CHECK(std::filesystem::exists(folder + "/" + file));
   }

@@ -2,8 +2,9 @@
 //   bazel run //tools:plot -- runs/adam [runs/sgd ...] [--out FILE.svg] [--title TEXT]
 // Reads each folder's history.csv and epochs.csv and overlays the runs, each
 // named after its folder. With one folder the SVG goes to its curves.svg,
-// with several --out is required. Exit status: 0 done, 1 a file could not be
-// read or written, 2 a bad command line.
+// with several --out is required. --out writes only over an SVG: an existing
+// file that is not one (a run's epochs.csv, say) is refused. Exit status: 0
+// done, 1 a file could not be read or written, 2 a bad command line.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -48,6 +50,35 @@ std::vector<std::string> labels_of(const std::vector<std::string>& folders) {
   return labels;
 }
 
+// Whether `bytes` (a file's first ones) are an SVG document's: "<svg", or an
+// XML declaration or comment first and "<svg" soon after.
+bool looks_like_svg(const std::string& bytes) {
+  const std::size_t start = bytes.find_first_not_of(" \t\r\n\xef\xbb\xbf");
+  if (start == std::string::npos || bytes[start] != '<') return false;
+  return bytes.compare(start, 4, "<svg") == 0 ||
+         ((bytes.compare(start, 5, "<?xml") == 0 || bytes.compare(start, 4, "<!--") == 0) &&
+          bytes.find("<svg") != std::string::npos);
+}
+
+// Refuses to write the plot over a folder or over a file that is not an SVG.
+void check_output(const std::string& out) {
+  std::error_code error;
+  if (std::filesystem::is_directory(out, error)) {
+    throw tg::ArgumentError(fmt::format("--out {}: this is a folder; give a file name", out));
+  }
+  if (!std::filesystem::exists(out, error)) return;
+  std::ifstream file(out, std::ios::binary);
+  std::string head(4096, '\0');
+  file.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(file.gcount()));
+  if (!looks_like_svg(head)) {
+    throw tg::ArgumentError(fmt::format(
+        "--out {}: this file exists and is not an SVG; plot replaces only SVG files (give "
+        "another name)",
+        out));
+  }
+}
+
 void plot(const PlotOptions& options) {
   std::vector<std::string> folders;
   for (const std::string& folder : options.folders) {
@@ -60,6 +91,7 @@ void plot(const PlotOptions& options) {
                               ? tg::path_in_folder(folders.front(), tg::kCurvesSvgFile)
                               : tg::from_user_folder(options.out);
 
+  check_output(out);
   const std::vector<std::string> labels = labels_of(folders);
   std::vector<tg::LabeledHistory> runs;
   for (std::size_t i = 0; i < folders.size(); ++i) {
@@ -94,6 +126,9 @@ int main(int argc, char** argv) {
   }
   try {
     plot(options);
+  } catch (const tg::ArgumentError& error) {
+    fmt::print(stderr, "plot: {} (see --help)\n", error.what());
+    return 2;
   } catch (const tg::Error& error) {
     fmt::print(stderr, "plot: {}\n", error.what());
     return 1;

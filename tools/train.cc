@@ -1,10 +1,16 @@
 // tools/train: the main job. Trains a model on Fashion-MNIST (default),
 // MNIST or CIFAR-10 and leaves a run folder with loss curves, checkpoints and
 // the parameters:
-//   bazel run //tools:train                       ThreeLayerConvNet + spatial batch norm,
-//   Fashion-MNIST bazel run //tools:train -- --model fc --epochs 10 --optimizer sgd_momentum --lr
-//   1e-2 bazel run //tools:train -- --resume runs/<run>  (with the flags of the run) bazel run
-//   //tools:train -- --help
+//   bazel run //tools:train                         ThreeLayerConvNet + spatial batch norm
+//   bazel run //tools:train -- --model fc --epochs 10 --optimizer sgd_momentum --lr 1e-2
+//   bazel run //tools:train -- --resume runs/<run>  continue a run (no other flag needed)
+//   bazel run //tools:train -- --help
+// A run folder is new (unique even for runs started together) or given with
+// --out; it is locked for the whole run. The run records every flag; --resume
+// continues with them. The first Ctrl-C (or SIGTERM) stops after the current
+// step with a checkpoint, a second one at once.
+// Exit status: 0 done; 1 an error (files, data, training diverged); 2 a bad
+// command line; 130 / 143 stopped by SIGINT / SIGTERM (continue with --resume).
 #include <fmt/format.h>
 #include <omp.h>
 #include <unistd.h>
@@ -12,21 +18,24 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
-#include <filesystem>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
 #include "graph/errors.h"
 #include "graph/memory.h"
+#include "io/checkpoint.h"
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
 #include "report/run_files.h"
 #include "solver/solver.h"
 #include "tools/progress.h"
+#include "tools/run_folder.h"
+#include "tools/stop_signals.h"
+#include "tools/train_flags.h"
+#include "tools/train_limits.h"
 #include "tools/user_path.h"
 
 namespace {
@@ -34,71 +43,32 @@ namespace {
 // Pixels to about [-0.5, 0.5] after the mean image is subtracted.
 constexpr double kPixelScale = 1.0 / 255.0;
 
-struct Flags {
-  std::string data = "fashion-mnist";
-  std::string data_dir;
-  std::string model = "cnn";
-  std::int64_t epochs = 10;
-  std::int64_t batch_size = 64;
-  std::optional<double> lr;
-  double lr_decay = 0.8;
-  std::string lr_schedule = "step";
-  std::string optimizer = "adam";
-  double reg = 0.0;
-  std::int64_t num_train = 0;  // 0: everything but the validation split
-  std::int64_t num_val = 5000;
-  std::int64_t num_test = 0;  // 0: the whole test set
-  std::string out;
-  std::uint64_t seed = 0;
-  std::string resume;
-  int threads = 2;
-  bool no_batchnorm = false;
-  std::int64_t filters = 32;
-  std::int64_t filter_size = 7;
-  std::int64_t hidden = 100;
-  std::vector<std::int64_t> hidden_dims = {256, 256};
-  double keep_prob = 1.0;
-  std::int64_t checkpoint_every = 0;
-  bool detect_anomaly = false;
-};
-
 std::string data_title(const std::string& data) {
   if (data == "fashion-mnist") return "Fashion-MNIST";
   if (data == "mnist") return "MNIST";
   return "CIFAR-10";
 }
 
-tg::TrainAndTest load_data(const Flags& flags) {
-  if (flags.data == "cifar10") {
-    if (flags.data_dir.empty()) {
-      throw tg::ArgumentError(
-          "--data cifar10 needs --data-dir: the folder with data_batch_1.bin ... test_batch.bin "
-          "(CIFAR-10 binary version)");
-    }
-    return tg::load_cifar10(tg::from_user_folder(flags.data_dir));
-  }
-  if (flags.data == "mnist" && flags.data_dir.empty()) {
-    throw tg::ArgumentError(
-        "--data mnist needs --data-dir: the folder with train-images-idx3-ubyte(.gz) and the "
-        "three other IDX files");
-  }
-  return tg::load_idx_folder(flags.data_dir.empty() ? std::string(tg::kFashionMnistFolder)
-                                                    : tg::from_user_folder(flags.data_dir));
-}
-
-// The train / validation / test splits, preprocessed; the data as loaded is
-// freed on return, not kept for the whole run.
-tg::DataSplits load_splits(const Flags& flags) {
-  const tg::TrainAndTest raw = load_data(flags);
+// The train / validation / test splits, preprocessed, after the limits that
+// need the data's size are checked; the data as loaded is freed on return.
+tg::DataSplits load_splits(const tg::TrainFlags& flags) {
+  const tg::TrainAndTest raw = flags.data == "cifar10" ? tg::load_cifar10(flags.data_dir)
+                                                       : tg::load_idx_folder(flags.data_dir);
+  tg::check_splits(flags, raw.train.size(), raw.test.size(), data_title(flags.data));
+  tg::check_memory(flags,
+                   tg::estimate_memory(flags, raw.train.images.shape(), raw.train.num_classes),
+                   tg::physical_memory_bytes());
+  const std::int64_t train_images = tg::training_images(flags, raw.train.size());
+  tg::check_iterations(flags, std::max<std::int64_t>(train_images / flags.batch_size, 1));
   tg::PreprocessOptions pre;
   pre.num_validation = flags.num_val;
-  pre.num_training = flags.num_train > 0 ? flags.num_train : raw.train.size() - flags.num_val;
+  pre.num_training = train_images;
   pre.num_test = flags.num_test > 0 ? flags.num_test : raw.test.size();
   pre.scale = kPixelScale;
   return tg::preprocess(raw, pre);
 }
 
-std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Dataset& train) {
+std::unique_ptr<tg::Module> make_model(const tg::TrainFlags& flags, const tg::Dataset& train) {
   const tg::Shape& image = train.images.shape();
   const tg::WeightInit kaiming{tg::WeightInit::Kind::kaiming, 0.0};
   if (flags.model == "cnn") {
@@ -126,32 +96,78 @@ std::unique_ptr<tg::Module> make_model(const Flags& flags, const tg::Dataset& tr
   return std::make_unique<tg::FullyConnectedNet>(o);
 }
 
-std::string default_run_folder(const Flags& flags) {
+std::string default_run_folder(const tg::TrainFlags& flags) {
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return fmt::format("runs/{}-{}-{}", flags.data, flags.model, stamp);
+  return tg::from_user_folder(fmt::format("runs/{}-{}-{}", flags.data, flags.model, stamp));
 }
 
-// --resume takes a run folder or its checkpoint file.
-std::string checkpoint_of(const std::string& resume) {
-  return std::filesystem::is_directory(resume) ? tg::path_in_folder(resume, tg::kCheckpointFile)
-                                               : resume;
+// The flags the run in a checkpoint recorded.
+tg::TrainFlags recorded_flags(const tg::Checkpoint& checkpoint, const std::string& folder) {
+  tg::Json config;
+  try {
+    config = tg::recorded_config(checkpoint);
+  } catch (const tg::FileError& error) {
+    throw tg::FileError(
+        fmt::format("{} (train --out {} --overwrite with the run's flags starts it again)",
+                    error.what(), folder));
+  }
+  if (!config.contains("train_flags")) {
+    throw tg::ArgumentError(fmt::format(
+        "--resume {}: this run was not started by tools/train (its checkpoint records no train "
+        "flags)",
+        folder));
+  }
+  try {
+    return tg::flags_from_json(config.at("train_flags"));
+  } catch (const tg::ArgumentError& error) {
+    throw tg::FileError(fmt::format("{}: {}", checkpoint.source(), error.what()));
+  }
 }
 
-int run(const Flags& flags) {
-  omp_set_num_threads(flags.threads);
+bool same_folder(const std::string& a, const std::string& b) {
+  std::error_code error;
+  return std::filesystem::equivalent(a, b, error);
+}
+
+int run(const tg::TrainCommandLine& command_line) {
   const auto started = std::chrono::steady_clock::now();
-  const tg::DataSplits data = load_splits(flags);
+  const std::string out = tg::from_user_folder(command_line.out());
+  tg::RunFolder folder;
+  std::optional<tg::Checkpoint> checkpoint;
+  tg::TrainFlags flags;
+  if (!command_line.resume().empty()) {
+    if (command_line.overwrite()) {
+      throw tg::ArgumentError("--overwrite starts a new run; --resume continues one: give one");
+    }
+    folder = tg::open_run_to_resume(tg::from_user_folder(command_line.resume()));
+    if (!out.empty() && !same_folder(out, folder.path)) {
+      throw tg::ArgumentError(
+          fmt::format("--out {}: a resumed run stays in its folder {}", out, folder.path));
+    }
+    checkpoint = tg::Checkpoint::load(tg::path_in_folder(folder.path, tg::kCheckpointFile));
+    flags = command_line.continue_run(recorded_flags(*checkpoint, folder.path));
+  } else {
+    flags = command_line.apply_to(tg::TrainFlags{});
+    if (!out.empty()) tg::check_new_run_folder(out, command_line.overwrite());
+  }
+  tg::finish_flags(flags);
+  omp_set_num_threads(static_cast<int>(flags.threads));
 
+  const tg::DataSplits data = load_splits(flags);
   const std::unique_ptr<tg::Module> model = make_model(flags, data.train);
   model->set_detect_anomaly(flags.detect_anomaly);
-  std::string resume =
-      flags.resume.empty() ? "" : checkpoint_of(tg::from_user_folder(flags.resume));
-  std::string folder = tg::from_user_folder(flags.out);
-  if (folder.empty()) {
-    folder = resume.empty() ? tg::from_user_folder(default_run_folder(flags))
-                            : std::filesystem::path(resume).parent_path().string();
+  if (tg::stop_signal() != 0) {
+    fmt::print("stopped before training started\n");
+    return tg::exit_status_for(tg::stop_signal());
+  }
+  if (!checkpoint) {
+    folder = tg::open_new_run_folder(out, default_run_folder(flags), command_line.overwrite());
+  }
+  if (const std::size_t removed = tg::remove_stale_run_temporaries(folder.path)) {
+    fmt::print("removed {} temporary file{} of interrupted writes from {}\n", removed,
+               removed == 1 ? "" : "s", folder.path);
   }
 
   tg::SolverOptions options;
@@ -163,37 +179,45 @@ int run(const Flags& flags) {
   options.num_epochs = flags.epochs;
   options.verbose = false;
   options.num_train_samples = 5000;
-  options.checkpoint_dir = folder;
+  options.checkpoint_dir = folder.path;
   options.checkpoint_every = flags.checkpoint_every;
+  options.divergence_factor = flags.divergence_factor;
   options.seed = flags.seed;
   options.title = fmt::format("{} on {}", model->name(), data_title(flags.data));
   options.model_input = {flags.data, data.mean_image, kPixelScale};  // saved in model.tgm
-  options.extra_config = {{"data", flags.data},
-                          {"model_kind", flags.model},
-                          {"batchnorm", !flags.no_batchnorm},
-                          {"threads", flags.threads}};
+  options.extra_config = {{"train_flags", tg::flags_to_json(flags)}};
   tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs);
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
   options.on_epoch = [&](const tg::EpochRecord& record, bool best) {
     progress.epoch(record, best);
   };
+  options.stop_requested = [] { return tg::stop_signal() != 0; };
   tg::Solver trainer(
       *model, {data.train.images, data.train.labels, data.val.images, data.val.labels}, options);
-  if (!resume.empty()) {
-    trainer.resume(resume);
-    fmt::print("resumed from {} at iteration {} (epoch {})\n", resume, trainer.iteration(),
+  if (checkpoint) {
+    trainer.load_checkpoint(*checkpoint);
+    checkpoint.reset();
+    fmt::print("resumed from {} at iteration {} (epoch {})\n", folder.path, trainer.iteration(),
                trainer.epoch());
+    if (trainer.iteration() == flags.epochs * trainer.iterations_per_epoch()) {
+      fmt::print("the run has done its {} epochs: give more --epochs to train on\n", flags.epochs);
+    }
   }
   fmt::print(
       "{} ({}) on {}: {} train / {} val / {} test images, {}, batch {}, {} epoch{}, {} threads\n",
       model->name(), flags.no_batchnorm ? "no batch norm" : "batch norm", data_title(flags.data),
       data.train.size(), data.val.size(), data.test.size(), trainer.optimizer().rule(),
       flags.batch_size, flags.epochs, flags.epochs == 1 ? "" : "s", flags.threads);
-  fmt::print("run folder: {}\n", folder);
+  fmt::print("run folder: {}\n", folder.path);
   std::fflush(stdout);
 
-  trainer.train();
+  const tg::TrainEnd end = trainer.train();
   progress.finish();
+  if (end == tg::TrainEnd::stopped) {
+    fmt::print("stopped at iteration {}; continue with: train --resume {}\n", trainer.iteration(),
+               folder.path);
+    return tg::exit_status_for(tg::stop_signal());
+  }
   const double test_acc = trainer.check_accuracy(data.test.images, data.test.labels);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -203,7 +227,7 @@ int run(const Flags& flags) {
   fmt::print(
       "run folder: {}  (curves.svg, history.csv, epochs.csv, history.json, checkpoint.tgck, "
       "model.tgm, params/)\n",
-      folder);
+      folder.path);
   return 0;
 }
 
@@ -211,86 +235,33 @@ int run(const Flags& flags) {
 
 int main(int argc, char** argv) {
   tg::retain_freed_memory();
-  Flags flags;
   CLI::App app{
       "Trains a model with tapegrad and writes loss curves, checkpoints and parameters "
-      "into a run folder."};
-  app.add_option("--data", flags.data, "Data set")
-      ->check(CLI::IsMember({"fashion-mnist", "mnist", "cifar10"}))
-      ->capture_default_str();
-  app.add_option("--data-dir", flags.data_dir,
-                 "Folder with the data set's files (default for fashion-mnist: " +
-                     std::string(tg::kFashionMnistFolder) + ")");
-  app.add_option("--model", flags.model, "cnn: ThreeLayerConvNet; fc: FullyConnectedNet")
-      ->check(CLI::IsMember({"cnn", "fc"}))
-      ->capture_default_str();
-  app.add_option("--epochs", flags.epochs, "Epochs to train")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--batch-size", flags.batch_size, "Minibatch size")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--lr", flags.lr, "Initial learning rate (default: the optimizer's)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--lr-decay", flags.lr_decay, "Learning-rate factor per epoch (step schedule)")
-      ->check(CLI::Range(1e-9, 1.0))
-      ->capture_default_str();
-  app.add_option("--lr-schedule", flags.lr_schedule, "step or cosine")
-      ->check(CLI::IsMember({"step", "cosine"}))
-      ->capture_default_str();
-  app.add_option("--optimizer", flags.optimizer, "Update rule")
-      ->check(CLI::IsMember({"sgd", "sgd_momentum", "rmsprop", "adam"}))
-      ->capture_default_str();
-  app.add_option("--reg", flags.reg, "L2 regularisation strength")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--num-train", flags.num_train,
-                 "Training examples (default: all but the validation split)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--num-val", flags.num_val, "Validation examples, taken after the training ones")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--num-test", flags.num_test, "Test examples (default: the whole test set)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--out", flags.out, "Run folder (default: runs/<data>-<model>-<time>)");
-  app.add_option("--seed", flags.seed, "Seed of initial weights, minibatches and dropout")
-      ->capture_default_str();
-  app.add_option("--resume", flags.resume,
-                 "Continue a run: its folder or checkpoint (give the run's flags)");
-  app.add_option("--threads", flags.threads, "Threads")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  app.add_flag("--no-batchnorm", flags.no_batchnorm, "Without (spatial) batch norm");
-  app.add_option("--filters", flags.filters, "cnn: number of filters")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--filter-size", flags.filter_size, "cnn: filter size (odd)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--hidden", flags.hidden, "cnn: hidden units")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--hidden-dims", flags.hidden_dims, "fc: hidden layer sizes")
-      ->delimiter(',')
-      ->capture_default_str();
-  app.add_option("--keep-prob", flags.keep_prob, "fc: dropout keep probability (1: none)")
-      ->check(CLI::Range(1e-9, 1.0))
-      ->capture_default_str();
-  app.add_option("--checkpoint-every", flags.checkpoint_every,
-                 "Also checkpoint every this many iterations (0: at epoch ends only)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_flag(
-      "--detect-anomaly", flags.detect_anomaly,
-      "Check every op's output and gradient for NaN/inf, naming the first bad op (slower)");
+      "into a run folder. Ctrl-C stops after the current step with a checkpoint; --resume "
+      "continues.",
+      "train"};
+  const tg::TrainCommandLine command_line(app);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);  // --help
+    fmt::print(stderr, "train: {} (see --help)\n", error.what());
+    return 2;
   }
+  tg::install_stop_handlers();
   try {
-    return run(flags);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "\ntrain: {}\n", e.what());
+    return run(command_line);
+  } catch (const tg::ArgumentError& error) {
+    fmt::print(stderr, "\ntrain: {}\n", error.what());
+    return 2;
+  } catch (const tg::NumericError& error) {
+    fmt::print(stderr,
+               "\ntrain: {}\n(lower --lr; --divergence-factor sets the divergence guard, 0 turns "
+               "it off)\n",
+               error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "\ntrain: {}\n", error.what());
     return 1;
   }
 }

@@ -4,6 +4,7 @@
 Usage (from anywhere in the work tree):
     python3 tools/bench/compare.py [--only cnn_step,sbn,...] [--threads 2] [--runs 3]
                                    [--log FILE.jsonl] [--out FILE.md] [--bench PATH]
+                                   [--epochs 3] [--iterations-per-epoch K]
 
 It builds //tools:bench (unless --bench names a binary), then for each workload runs
 tapegrad's bench and tools/bench/torch_reference.py, each in a process of its own
@@ -17,6 +18,21 @@ the number is disturbed; "short" means the loops lasted under 0.2 s, too short f
 /proc/stat's 10 ms ticks to say. Every JSON line both sides printed goes to --log.
 A side that fails gives an error cell, not a crash.
 
+train_epochs (whole epochs of the main job's training, a few minutes a side) runs
+once per side whatever --runs says; its rows give images/s per epoch, the time
+ratio of the last epoch, the last epoch's rate over the second's (target: within
+10%) and the subnormal values left in Adam's state, in both float modes
+(subnormals flushed: tapegrad's default, torch.set_flush_denormal(True); kept:
+tg::set_flush_denormals(false), PyTorch's default).
+
+The PyTorch side runs on the first of this Python and Debian's /usr/bin/python3
+that can import torch (pyenv's python3 often cannot). Before anything runs, a probe
+(torch_reference.py --probe-blas) reads the OpenBLAS core PyTorch gets; where it is
+a generic fallback on a CPU with AVX2 or AVX-512, every PyTorch run gets
+OPENBLAS_CORETYPE from the CPU's flags, once a probe with it computed a GEMM that
+agrees with float64 (openblas_core.py). The table's header names the core and how
+it was chosen.
+
 Exit status: 0 table printed (targets met or not), 2 bad command line.
 """
 
@@ -29,10 +45,14 @@ import shlex
 import subprocess
 import sys
 
+import openblas_core
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = ["cnn_step", "cnn_bn_step", "mlp_step", "lstm_step", "charlm_step", "predict", "sbn",
-             "conv", "tiny_ops", "gemm_peak", "stream"]
+             "conv", "tiny_ops", "gemm_peak", "stream", "train_epochs"]
+ONCE = {"train_epochs"}  # long enough that one run per side is the protocol
+TORCH_PYTHONS = ["/usr/bin/python3"]  # tried after this interpreter
 TIMEOUT_S = 20 * 60  # per process; a whole side of one workload takes well under a minute
 SHORT_WINDOW_S = 0.2
 
@@ -108,6 +128,9 @@ def parse_args(argv):
     parser.add_argument("--log", help="where every JSON line goes (default: /tmp/...)")
     parser.add_argument("--out", help="also write the table to this file")
     parser.add_argument("--bench", help="a built tools/bench binary (default: bazel build it)")
+    parser.add_argument("--epochs", type=int, default=3, help="train_epochs: epochs per side")
+    parser.add_argument("--iterations-per-epoch", type=int, default=0,
+                        help="train_epochs: steps per epoch (default: a whole epoch, 859)")
     args = parser.parse_args(argv)
     args.only = [w for w in args.only.split(",") if w]
     for name in args.only:
@@ -117,6 +140,10 @@ def parse_args(argv):
         parser.error(f"--threads: must be at least 1, got {args.threads}")
     if args.runs < 1:
         parser.error(f"--runs: must be at least 1, got {args.runs}")
+    if args.epochs < 1:
+        parser.error(f"--epochs: must be at least 1, got {args.epochs}")
+    if args.iterations_per_epoch < 0:
+        parser.error(f"--iterations-per-epoch: must be positive, got {args.iterations_per_epoch}")
     return args
 
 
@@ -139,13 +166,56 @@ def last_line(text):
     return lines[-1][:200] if lines else "no output"
 
 
-def run_side(command, side, workload, threads, log):
+def torch_python():
+    """The first of this interpreter and Debian's that can import torch, or None."""
+    for python in dict.fromkeys([sys.executable] + TORCH_PYTHONS):
+        try:
+            if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0:
+                return python
+        except OSError:
+            continue
+    return None
+
+
+def fair_torch_environment(python, threads):
+    """The environment every PyTorch run gets, and the OpenBLAS core note for the table:
+    OPENBLAS_CORETYPE added where OpenBLAS alone would run a generic fallback on this CPU."""
+    environ = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    probe = [python, os.path.join(HERE, "torch_reference.py"), "--probe-blas",
+             "--threads", str(threads)]
+    say("reading the OpenBLAS core PyTorch gets (torch_reference.py --probe-blas)")
+    record, why = openblas_core.probe(probe, environ)
+    if record is None:
+        return environ, f"unknown (the probe failed: {why})"
+    core = record.get("openblas_core")
+    if core is None:
+        return environ, f"none: PyTorch runs on {os.path.basename(record.get('blas_loaded') or '?')}"
+    added, note = openblas_core.fair_core(probe, environ, core, openblas_core.cpu_flags())
+    say(f"OpenBLAS core: {core}; {note}")
+    return dict(environ, **added), note
+
+
+def side_arguments(workload, args):
+    extra = ["--only", workload, "--threads", str(args.threads)]
+    if workload == "train_epochs":
+        extra += ["--epochs", str(args.epochs)]
+        if args.iterations_per_epoch:
+            extra += ["--iterations-per-epoch", str(args.iterations_per_epoch)]
+    return extra
+
+
+def timeout_for(workload, args):
+    """A process's time limit: whole epochs take longer than the rest (3 take ~5 min)."""
+    return TIMEOUT_S * max(1, args.epochs // 3 + 1) if workload == "train_epochs" else TIMEOUT_S
+
+
+def run_side(command, side, workload, args, environ, log):
     """The records one process printed (the "env" and "done" ones dropped), or an error."""
     say(f"{side}: {workload}")
     try:
-        done = subprocess.run(command + ["--only", workload, "--threads", str(threads)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=TIMEOUT_S,
-                              env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+        done = subprocess.run(command + side_arguments(workload, args), cwd=ROOT,
+                              capture_output=True, text=True,
+                              timeout=timeout_for(workload, args), env=environ)
     except (OSError, subprocess.TimeoutExpired) as e:
         return [], f"{side} {workload}: {e}"
     records = []
@@ -215,6 +285,68 @@ def verdict(row, ours, theirs):
     return "—"
 
 
+TRAIN_EPOCHS_CASES = [("flush_denormals", "flushed"), ("keep_denormals", "kept")]
+STEADY_WITHIN = 0.10  # target: the last epoch's rate within 10% of the second's
+
+
+def train_epochs_note(sides):
+    """What the train_epochs rows measured, for under the table."""
+    record = next((r for side in sides.values() for r in side["records"]
+                   if r.get("workload") == "train_epochs" and "epochs" in r), {})
+    return (f"train_epochs: {record.get('epochs', '?')} epochs of "
+            f"{record.get('iterations_per_epoch', '?')} steps (batch 64, Adam, Fashion-MNIST's "
+            f"{record.get('train_images', '?')} training images), one run per side; the ratio is "
+            "the last epoch's time, tapegrad / PyTorch. \"flushed\": tapegrad's default (FTZ and "
+            "DAZ on every computing thread) and torch.set_flush_denormal(True) (which sets the "
+            "calling thread only); \"kept\": tg::set_flush_denormals(false) and PyTorch's "
+            "default. Subnormals are counted in Adam's m and v after each epoch.")
+
+
+def train_epochs_lines(sides):
+    """The table's train_epochs rows, per float mode: images/s per epoch (the ratio is the
+    last epoch's time, tapegrad / PyTorch), last / second epoch, subnormals in Adam's state."""
+    lines = []
+    for case, label in TRAIN_EPOCHS_CASES:
+        found = {name: next((r for r in side["records"] if r.get("workload") == "train_epochs"
+                             and r.get("case") == case and "epoch_images_per_s" in r), None)
+                 for name, side in sides.items()}
+
+        def text(name, show):
+            record = found[name]
+            if record is None:
+                errors = sides[name]["errors"]
+                return ("error: " + errors[0][:80]) if errors else "—"
+            return show(record)
+
+        def rates(record):
+            return " / ".join(number(v) for v in record["epoch_images_per_s"])
+
+        def drift(record):
+            return f"{record['last_over_second']:.3f}" if "last_over_second" in record else "—"
+
+        def subnormals(record):
+            return (" / ".join(f"{v:,}" for v in record["adam_subnormals"])
+                    + f" of {record['adam_state_values']:,}")
+
+        ours, theirs = found["tapegrad"], found["torch"]
+        ratio = (f"{theirs['epoch_images_per_s'][-1] / ours['epoch_images_per_s'][-1]:.2f} "
+                 "(last epoch)" if ours and theirs else "—")
+        met = "—"
+        if ours is not None and "last_over_second" in ours:
+            met = "met" if abs(ours["last_over_second"] - 1) <= STEADY_WITHIN else "missed"
+        noise = " / ".join(other_cpu_text(found[name]) for name in ("tapegrad", "torch"))
+        lines += [
+            f"| train_epochs, {label}: images/s per epoch | {text('tapegrad', rates)} | "
+            f"{text('torch', rates)} | {ratio} | — | — | {noise} |",
+            f"| train_epochs, {label}: last / second epoch | "
+            f"{text('tapegrad', drift)} | {text('torch', drift)} | — | "
+            f"within {STEADY_WITHIN:.0%} | {met} | — |",
+            f"| train_epochs, {label}: subnormals in Adam's state per epoch | "
+            f"{text('tapegrad', subnormals)} | {text('torch', subnormals)} | — | — | — | n/a |",
+        ]
+    return lines
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -234,20 +366,25 @@ def git_commit():
     return (done.stdout.strip() or "unknown") + ("+changes" if dirty else "")
 
 
-def env_summary(env_records):
+def env_summary(env_records, core_note):
     torch_env = next((r for r in env_records if r.get("impl") == "torch"), None)
     if torch_env is None:
-        return "PyTorch: no env record"
+        return f"PyTorch: no env record; OpenBLAS core: {core_note}"
     blas = os.path.basename(torch_env.get("blas_loaded") or "no BLAS found")
-    return f"PyTorch {torch_env.get('torch')} on {blas}, oneDNN {'on' if torch_env.get('mkldnn') else 'off'}"
+    cores = sorted({str(r.get("openblas_core")) for r in env_records if r.get("impl") == "torch"})
+    return (f"PyTorch {torch_env.get('torch')} ({torch_env.get('python_path', '?')}) on {blas}, "
+            f"OpenBLAS core {' / '.join(cores)} ({core_note}), "
+            f"oneDNN {'on' if torch_env.get('mkldnn') else 'off'}")
 
 
-def table(args, results, env_records, command):
+def table(args, results, env_records, core_note, command):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    once = f" ({', '.join(w for w in args.only if w in ONCE)}: one run)" if ONCE & set(args.only) else ""
     lines = [
         f"Measured {now} on {platform.machine()}, {cpu_model()} ({os.cpu_count()} cores), "
-        f"{args.threads} thread{'' if args.threads == 1 else 's'}, tapegrad {git_commit()}, {env_summary(env_records)}; "
-        f"best of {args.runs} run(s) per side; command: `{command}`",
+        f"{args.threads} thread{'' if args.threads == 1 else 's'}, tapegrad {git_commit()}, "
+        f"{env_summary(env_records, core_note)}; best of {args.runs} run(s) per side{once}; "
+        f"command: `{command}`",
         "",
         "| workload | tapegrad | PyTorch | ratio | target | met? | other CPU % (tg / torch) |",
         "|---|---|---|---|---|---|---|",
@@ -265,6 +402,10 @@ def table(args, results, env_records, command):
                  else [other_cpu_text(best[name]) for name in ("tapegrad", "torch")])
         lines.append(f"| {row.label} | {ours_text} | {theirs_text} | {ratio} | {row.target()} | "
                      f"{verdict(row, ours, theirs)} | {' / '.join(noise)} |")
+    if "train_epochs" in results:
+        lines += train_epochs_lines(results["train_epochs"])
+    if "train_epochs" in results:
+        lines += ["", train_epochs_note(results["train_epochs"])]
     errors = [e for w in results.values() for s in w.values() for e in s["errors"]]
     if errors:
         lines += ["", "Errors:"] + [f"- {e}" for e in errors]
@@ -279,26 +420,37 @@ def main(argv):
     log_path = args.log or f"/tmp/tapegrad-compare-{stamp}.jsonl"
 
     bench, build_error = (args.bench, None) if args.bench else build_bench()
+    python = torch_python()
+    errors = {"tapegrad": build_error,
+              "torch": None if python else "no Python here imports torch: apt-get install "
+                                           "python3-torch"}
     sides = {"tapegrad": [bench] if bench else None,
-             "torch": [sys.executable, os.path.join(HERE, "torch_reference.py")]}
+             "torch": [python, os.path.join(HERE, "torch_reference.py")] if python else None}
+    environs = {"tapegrad": dict(os.environ, OMP_NUM_THREADS=str(args.threads))}
+    core_note = "unknown (no PyTorch)"
+    if python:
+        say(f"PyTorch side on {python}"
+            + ("" if python == sys.executable else f" ({sys.executable} has no torch)"))
+        environs["torch"], core_note = fair_torch_environment(python, args.threads)
     results, env_records = {}, []
     with open(log_path, "w") as log:
         for index, workload in enumerate(args.only):
             results[workload] = {name: {"records": [], "errors": []} for name in sides}
-            for run in range(args.runs):
+            for run in range(1 if workload in ONCE else args.runs):
                 order = ["tapegrad", "torch"] if (index + run) % 2 == 0 else ["torch", "tapegrad"]
                 for name in order:
                     got = results[workload][name]
                     if sides[name] is None:
-                        if build_error not in got["errors"]:
-                            got["errors"].append(build_error)
+                        if errors[name] not in got["errors"]:
+                            got["errors"].append(errors[name])
                         continue
-                    records, error = run_side(sides[name], name, workload, args.threads, log)
+                    records, error = run_side(sides[name], name, workload, args,
+                                              environs[name], log)
                     env_records += [r for r in records if r.get("workload") == "env"]
                     got["records"] += [r for r in records if r.get("workload") not in ("env", "done")]
                     if error:
                         got["errors"].append(error)
-    text = table(args, results, env_records, command)
+    text = table(args, results, env_records, core_note, command)
     print(text, end="")
     print(f"\n(every JSON line: {log_path})")
     if args.out:

@@ -49,6 +49,7 @@ void run_conv_case(const BenchContext& context, const ConvCase& c) {
   const double flop = conv_forward_flop(g);
   Record record("conv");
   record.set("case", c.name)
+      .set("kernels", conv2d_kernels(g, DType::f32))
       .set("fwd_flop", static_cast<std::int64_t>(flop))
       .set("warmup", protocol.warmup)
       .add_timing(both)

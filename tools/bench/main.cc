@@ -10,12 +10,14 @@
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "data/idx.h"
 #include "graph/errors.h"
 #include "graph/memory.h"
 #include "tools/bench/harness.h"
@@ -44,6 +46,7 @@ const std::vector<Workload>& all_workloads() {
       {"tiny_ops", tg::bench::run_tiny_ops},
       {"gemm_peak", tg::bench::run_gemm_peak},
       {"stream", tg::bench::run_stream},
+      {"train_epochs", tg::bench::run_train_epochs},  // long: whole epochs
   };
   return workloads;
 }
@@ -80,6 +83,9 @@ struct BenchOptions {
   int threads = 2;
   int max_calls = 0;
   std::string case_filter;
+  int epochs = 3;
+  std::int64_t iterations_per_epoch = 0;
+  std::string data_dir;
 };
 
 void print_record(const tg::bench::Record& record) {
@@ -91,6 +97,9 @@ void print_record(const tg::bench::Record& record) {
 int run(const std::vector<Workload>& workloads, const BenchOptions& options) {
   omp_set_num_threads(options.threads);
   BenchContext context{options.threads, print_record, options.max_calls, options.case_filter};
+  context.epochs = options.epochs;
+  context.iterations_per_epoch = options.iterations_per_epoch;
+  context.data_dir = options.data_dir;
   if (options.max_calls > 0) {
     // Capped runs are for profilers: say so in every record.
     context.emit = [max_calls = options.max_calls](const tg::bench::Record& record) {
@@ -132,7 +141,18 @@ int main(int argc, char** argv) {
                  "(the protocol's figures are then not comparable)")
       ->check(CLI::PositiveNumber);
   app.add_option("--case", options.case_filter,
-                 "only the cases of conv, gemm_peak and stream whose name contains this text");
+                 "only the cases of conv, gemm_peak, stream and train_epochs whose name contains "
+                 "this text");
+  app.add_option("--epochs", options.epochs, "train_epochs: epochs to time")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--iterations-per-epoch", options.iterations_per_epoch,
+                 "train_epochs: training steps per epoch (default: a whole epoch, "
+                 "training images / 64 = 859)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--data-dir", options.data_dir,
+                 "train_epochs: folder of the IDX files (default: " +
+                     std::string(tg::kFashionMnistFolder) + ")");
   CLI11_PARSE(app, argc, argv);
   tg::retain_freed_memory();  // as tools/train does: freed activations are reused
 

@@ -4,6 +4,9 @@
 Usage:
     python3 tools/bench/torch_reference.py [--only cnn_step,sbn,...] [--threads 2]
                                            [--blas openblas|system]
+                                           [--epochs 3] [--iterations-per-epoch K]
+                                           [--data-dir DIR] [--case TEXT]   (train_epochs)
+    python3 tools/bench/torch_reference.py --probe-blas   (the BLAS and its GEMM check only)
 
 Prints one JSON line per workload (or case) with the same field names as
 `bazel run //tools:bench` ("impl": "torch" instead of "tapegrad"), so the two
@@ -18,12 +21,22 @@ LD_LIBRARY_PATH and starts itself again, as shared/bench/reference.sh does.
 If that fails it says so on stderr and runs on the BLAS it has; the "env"
 record names the BLAS actually loaded.
 
+Where OpenBLAS runs a generic fallback core on a CPU with AVX2 or AVX-512 (a
+virtual CPU whose model it does not know), the script probes a process with
+OPENBLAS_CORETYPE set from the CPU's flags and, if that one's GEMM agrees with
+float64, starts itself again with it (openblas_core.py; benchmarks only, never
+in tests or CI). The "env" record carries the core (openblas_core), how it was
+chosen (openblas_core_note) and this process's GEMM check (gemm_rel_err); a
+core whose GEMM disagrees with float64 is refused (exit status 2).
+
+Started by a Python without torch (pyenv's python3, say), it starts itself
+again with Debian's /usr/bin/python3 and says so on stderr.
+
 Exit status: 0 done, 1 a workload failed (it printed an "error" record),
-2 a bad command line or no torch.
+2 a bad command line, no torch, or a BLAS whose GEMM is wrong.
 """
 
 import argparse
-import ctypes
 import gc
 import glob
 import importlib.util
@@ -36,9 +49,11 @@ import subprocess
 import sys
 import time
 
+import openblas_core
+import torch_train_epochs
+
 WORKLOADS = ["cnn_step", "cnn_bn_step", "sbn", "conv", "mlp_step", "lstm_step", "charlm_step",
-             "predict", "tiny_ops",
-             "gemm_peak", "stream"]
+             "predict", "tiny_ops", "gemm_peak", "stream", "train_epochs"]
 BLAS_CACHE = os.path.expanduser("~/.cache/tapegrad-bench-blas")
 OPENBLAS_DIR = "usr/lib/x86_64-linux-gnu/openblas-openmp"
 READY_MARK = "TAPEGRAD_BENCH_BLAS_READY"  # set once the process runs with the chosen BLAS
@@ -53,6 +68,15 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=2, help="torch and OpenBLAS threads")
     parser.add_argument("--blas", choices=["openblas", "system"], default="openblas",
                         help="openblas: Debian's libopenblas0-openmp from ~/.cache (default)")
+    parser.add_argument("--epochs", type=int, default=3, help="train_epochs: epochs to time")
+    parser.add_argument("--iterations-per-epoch", type=int, default=0,
+                        help="train_epochs: steps per epoch (default: a whole epoch, 859)")
+    parser.add_argument("--data-dir", default="",
+                        help=f"train_epochs: IDX files (default {torch_train_epochs.FASHION_MNIST})")
+    parser.add_argument("--case", default="",
+                        help="train_epochs: only the cases whose name contains this text")
+    parser.add_argument("--probe-blas", action="store_true",
+                        help="print the loaded BLAS, its core and GEMM check as one record, and stop")
     args = parser.parse_args(argv)
     args.only = [w for w in args.only.split(",") if w]
     for name in args.only:
@@ -60,6 +84,10 @@ def parse_args(argv):
             parser.error(f"--only: unknown workload '{name}' (known: {','.join(WORKLOADS)})")
     if args.threads < 1:
         parser.error(f"--threads: must be at least 1, got {args.threads}")
+    if args.epochs < 1:
+        parser.error(f"--epochs: must be at least 1, got {args.epochs}")
+    if args.iterations_per_epoch < 0:
+        parser.error(f"--iterations-per-epoch: must be positive, got {args.iterations_per_epoch}")
     return args
 
 
@@ -94,7 +122,10 @@ def restart_with_blas(args):
                   f"({e} {detail.decode(errors='replace').strip()}); running on the system BLAS",
                   file=sys.stderr)
     python = torch_python()
-    os.execve(python, [python] + sys.argv, env)
+    if python != sys.executable:
+        print(f"torch_reference: {sys.executable} has no torch: running on {python}",
+              file=sys.stderr)
+    os.execve(python, [python, os.path.abspath(__file__)] + sys.argv[1:], env)
 
 
 def torch_python():
@@ -102,6 +133,26 @@ def torch_python():
     if importlib.util.find_spec("torch") is None and os.path.exists("/usr/bin/python3"):
         return "/usr/bin/python3"
     return sys.executable
+
+
+def fair_openblas_core(args, openblas):
+    """How the OpenBLAS core in use was chosen. Where it is a generic fallback on an AVX2 or
+    AVX-512 CPU, probes a process with OPENBLAS_CORETYPE set and, if the probe's GEMM agrees
+    with float64, starts this script again with it (does not return)."""
+    if openblas is None:
+        return "no OpenBLAS loaded"
+    core = openblas_core.corename(openblas)
+    probe = [sys.executable, os.path.abspath(__file__), "--probe-blas",
+             "--threads", str(args.threads)]
+    added, note = openblas_core.fair_core(probe, dict(os.environ), core, openblas_core.cpu_flags())
+    if added.get(openblas_core.CORETYPE):
+        print(f"torch_reference: {note}: running again with it", file=sys.stderr)
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:],
+                  dict(os.environ, **added))
+    if added:
+        print(f"torch_reference: {note}", file=sys.stderr)
+        os.environ.update(added)
+    return note
 
 
 def loaded_blas():
@@ -120,16 +171,7 @@ def loaded_blas():
 
 def openblas_library():
     """A ctypes handle on the loaded OpenBLAS, or None when another BLAS runs."""
-    path = loaded_blas()
-    if path is None:
-        return None
-    try:
-        library = ctypes.CDLL(path)
-        library.openblas_get_config.restype = ctypes.c_char_p
-        library.openblas_get_num_threads.restype = ctypes.c_int
-        return library
-    except (OSError, AttributeError):
-        return None
+    return openblas_core.openblas(loaded_blas())
 
 
 def set_threads(torch, openblas, threads):
@@ -203,7 +245,13 @@ def measure(call, warmup, iterations, budget_s, min_timed=3):
         seconds.append(time.perf_counter() - start)
         if sum(seconds) > budget_s and len(seconds) >= min_timed:
             break
-    wall1, busy1, steal1, own1 = cpu_sample()
+    return measurement_between(seconds, (wall0, busy0, steal0, own0), cpu_sample())
+
+
+def measurement_between(seconds, before, after):
+    """The timed calls' seconds with the contention between two cpu_sample()s."""
+    wall0, busy0, steal0, own0 = before
+    wall1, busy1, steal1, own1 = after
     capacity = max(wall1 - wall0, 1e-9) * (os.cpu_count() or 1)
     other = max((busy1 - busy0) - (own1 - own0), 0.0)
     return Measurement(seconds, other / capacity * 100,
@@ -515,17 +563,35 @@ def run_stream(torch, threads):
                         "GBps_best": per_second(arrays * array_bytes, m.min_ms())}, [m])
 
 
+def run_train_epochs(torch, args):
+    def emit_epochs(fields, windows):
+        emit("train_epochs", fields,
+             [measurement_between([after[0] - before[0]], before, after)
+              for before, after in windows])
+
+    torch_train_epochs.run_train_epochs(torch, args.epochs, args.iterations_per_epoch,
+                                        args.data_dir, args.case, cpu_sample, emit_epochs)
+
+
 # ----------------------------------------------------------------------------- main
 
-def environment(torch, openblas, threads):
-    fields = {"threads": threads, "torch": torch.__version__,
-              "torch_num_threads": torch.get_num_threads(), "nproc": os.cpu_count(),
-              "cpu_model": cpu_model(), "python": sys.version.split()[0],
-              "blas_loaded": loaded_blas(), "mkldnn": torch.backends.mkldnn.enabled}
+def blas_fields(torch, openblas):
+    """The BLAS loaded, its OpenBLAS core and a GEMM checked against float64."""
+    fields = {"blas_loaded": loaded_blas(), "openblas_core": openblas_core.corename(openblas),
+              "openblas_coretype": os.environ.get(openblas_core.CORETYPE),
+              "gemm_rel_err": float(f"{openblas_core.gemm_relative_error(torch):.3g}")}
     if openblas is not None:
         fields["openblas_config"] = openblas.openblas_get_config().decode()
         fields["openblas_threads"] = openblas.openblas_get_num_threads()
-    emit("env", fields)
+    return fields
+
+
+def environment(torch, blas, core_note, threads):
+    emit("env", {"threads": threads, "torch": torch.__version__,
+                 "torch_num_threads": torch.get_num_threads(), "nproc": os.cpu_count(),
+                 "cpu_model": cpu_model(), "python": sys.version.split()[0],
+                 "python_path": sys.executable, "mkldnn": torch.backends.mkldnn.enabled,
+                 **blas, "openblas_core_note": core_note})
 
 
 def main(argv):
@@ -541,8 +607,19 @@ def main(argv):
     torch.mm(torch.ones(2, 2), torch.ones(2, 2))  # loads the BLAS, so it can be found
     openblas = openblas_library()
     set_threads(torch, openblas, args.threads)
+    if args.probe_blas:
+        emit(openblas_core.PROBE_WORKLOAD, blas_fields(torch, openblas))
+        return 0
+    core_note = fair_openblas_core(args, openblas)
+    blas = blas_fields(torch, openblas)
     torch.manual_seed(0)
-    environment(torch, openblas, args.threads)
+    environment(torch, blas, core_note, args.threads)
+    if not blas["gemm_rel_err"] <= openblas_core.GEMM_TOLERANCE:
+        print(f"torch_reference: the BLAS ({blas['blas_loaded']}, core {blas['openblas_core']}) "
+              f"computes a float32 GEMM {blas['gemm_rel_err']} (relative) away from float64, "
+              f"above {openblas_core.GEMM_TOLERANCE:g}: refusing to measure on it (unset "
+              f"{openblas_core.CORETYPE} if you set it)", file=sys.stderr)
+        return 2
     runs = {
         "cnn_step": lambda: run_convnet_step(torch, "cnn_step", False),
         "cnn_bn_step": lambda: run_convnet_step(torch, "cnn_bn_step", True),
@@ -555,6 +632,7 @@ def main(argv):
         "tiny_ops": lambda: run_tiny_ops(torch),
         "gemm_peak": lambda: run_gemm_peak(torch, openblas, args.threads),
         "stream": lambda: run_stream(torch, args.threads),
+        "train_epochs": lambda: run_train_epochs(torch, args),
     }
     status, start = 0, time.perf_counter()
     for name in args.only:

@@ -1,10 +1,11 @@
 // The workloads of shared/bench/workloads.md, each printing its JSON records
 // through the context. One file per group: model_steps.cc (cnn_step,
 // cnn_bn_step, mlp_step), recurrent_steps.cc (lstm_step, charlm_step),
-// predict.cc, kernels.cc (sbn, conv), tiny_ops.cc,
-// ceilings.cc (gemm_peak, stream).
+// predict.cc, kernels.cc (sbn, conv), tiny_ops.cc, ceilings.cc (gemm_peak,
+// stream), train_epochs.cc.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,12 @@ struct BenchContext {
   std::function<void(const Record&)> emit;  // prints one record
   int max_calls = 0;                        // > 0: protocols capped for profilers
   std::string case_filter;                  // non-empty: only cases whose name contains it
+  // train_epochs: whole epochs, each of iterations_per_epoch steps (0: the
+  // training images / batch, as the Solver counts), on the IDX files in
+  // data_dir (empty: Debian's Fashion-MNIST folder).
+  int epochs = 3;
+  std::int64_t iterations_per_epoch = 0;
+  std::string data_dir;
 
   Protocol protocol(int warmup, int iterations, double budget_s) const {
     return capped({warmup, iterations, budget_s}, max_calls);
@@ -38,6 +45,7 @@ void run_conv(const BenchContext& context);
 void run_tiny_ops(const BenchContext& context);
 void run_gemm_peak(const BenchContext& context);
 void run_stream(const BenchContext& context);
+void run_train_epochs(const BenchContext& context);  // train_epochs.h
 
 // The first record: machine, compiler and thread settings.
 Record environment_record(int threads);

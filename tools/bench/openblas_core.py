@@ -1,0 +1,166 @@
+"""Which OpenBLAS kernels the PyTorch reference runs on, and a fair choice where OpenBLAS guesses.
+
+OpenBLAS built with DYNAMIC_ARCH (Debian's) picks its kernels from the CPU's model number.
+On a virtual CPU whose model is hidden, 0.3.21 falls back to generic kernels ("Prescott":
+GEMM about 30 GFLOP/s instead of 130+ on an AVX-512 Xeon), which makes every ratio to
+PyTorch look twice as good as it is. Where the loaded core is such a fallback on a CPU with
+AVX2 or AVX-512 (from /proc/cpuinfo's flags), the bench names the core with
+OPENBLAS_CORETYPE (SKYLAKEX for avx512f, HASWELL for avx2), as shared/bench/reference.sh
+does, but only after a process started with it computes a GEMM that agrees with float64
+(otherwise that core is refused, and the table says so). Benchmarks only: never in tests or
+CI.
+
+Used by torch_reference.py (which probes and re-runs itself) and compare.py (which probes
+once and gives the core to every PyTorch run).
+"""
+
+import ctypes
+import json
+import subprocess
+
+CORETYPE = "OPENBLAS_CORETYPE"
+# Set by the bench when it chose OPENBLAS_CORETYPE itself: how, for the env record and table.
+CORE_NOTE = "TAPEGRAD_BENCH_OPENBLAS_CORE_NOTE"
+# Set when a core was tried and refused, so a re-run does not try it again.
+CORE_REFUSED = "TAPEGRAD_BENCH_OPENBLAS_CORE_REFUSED"
+
+# OpenBLAS core names (openblas_get_corename, lower case) whose kernels use neither AVX2 nor
+# AVX-512: on a CPU that has either, OpenBLAS only picks them when it does not know the CPU.
+FALLBACK_CORES = {
+    "generic", "katmai", "coppermine", "northwood", "prescott", "banias", "core2", "penryn",
+    "dunnington", "nehalem", "atom", "opteron", "opteron_sse3", "barcelona", "bobcat",
+    "sandybridge", "bulldozer", "piledriver", "steamroller", "nano",
+}
+# Relative error (Frobenius) of a float32 GEMM against float64 above which a core is refused.
+# A correct kernel gives about 1e-7 at the size checked.
+GEMM_TOLERANCE = 1e-5
+
+
+def cpu_flags(cpuinfo_text=None):
+    """The feature flags of the first CPU in /proc/cpuinfo (an empty set if unreadable)."""
+    if cpuinfo_text is None:
+        try:
+            with open("/proc/cpuinfo") as cpuinfo:
+                cpuinfo_text = cpuinfo.read()
+        except OSError:
+            return set()
+    for line in cpuinfo_text.splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def coretype_for(flags):
+    """The OPENBLAS_CORETYPE that fits these CPU flags, or None for a CPU without AVX2."""
+    if "avx512f" in flags:
+        return "SKYLAKEX"
+    if "avx2" in flags:
+        return "HASWELL"
+    return None
+
+
+def is_fallback(corename):
+    return corename is not None and corename.strip().lower() in FALLBACK_CORES
+
+
+def better_core(corename, flags, environ):
+    """The core to try instead of `corename`, or None: only for a fallback core on an AVX2 or
+    AVX-512 CPU, when the caller did not name one and it was not refused before."""
+    if not is_fallback(corename) or environ.get(CORETYPE):
+        return None
+    wanted = coretype_for(flags)
+    if wanted is None or wanted == environ.get(CORE_REFUSED):
+        return None
+    return wanted
+
+
+def openblas(path):
+    """A ctypes handle on the OpenBLAS library at `path`, or None when it is another BLAS."""
+    if path is None:
+        return None
+    try:
+        library = ctypes.CDLL(path)
+        library.openblas_get_config.restype = ctypes.c_char_p
+        library.openblas_get_corename.restype = ctypes.c_char_p
+        library.openblas_get_num_threads.restype = ctypes.c_int
+        return library
+    except (OSError, AttributeError):
+        return None
+
+
+def corename(library):
+    """OpenBLAS's name for the kernels it runs ("Haswell", "Prescott"...), or None."""
+    return library.openblas_get_corename().decode() if library is not None else None
+
+
+def gemm_relative_error(torch, m=129, k=131, n=127):
+    """‖A·B - exact‖ / ‖exact‖ of a float32 torch.mm (the BLAS under test) against a float64
+    product summed elementwise (no BLAS involved). Odd sizes reach the kernels' edge code."""
+    generator = torch.Generator().manual_seed(12)
+    a = torch.randn(m, k, generator=generator)
+    b = torch.randn(k, n, generator=generator)
+    product = torch.mm(a, b).double()
+    exact = (a.double()[:, :, None] * b.double()[None, :, :]).sum(dim=1)
+    return float((product - exact).norm() / exact.norm())
+
+
+PROBE_WORKLOAD = "blas_probe"  # the record torch_reference.py --probe-blas prints
+
+
+def probe(command, environ, timeout_s=300):
+    """Runs `command` (torch_reference.py --probe-blas) with `environ`: (its record, None), or
+    (None, why) when it crashed (an illegal instruction, for a core the CPU lacks) or printed
+    no record."""
+    try:
+        done = subprocess.run(command, env=environ, capture_output=True, text=True,
+                              timeout=timeout_s)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, str(e)
+    records = []
+    for line in done.stdout.splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    record = next((r for r in records if r.get("workload") == PROBE_WORKLOAD), None)
+    if done.returncode != 0 or record is None:
+        stderr = [line for line in done.stderr.splitlines() if line.strip()]
+        return None, f"exit status {done.returncode}: {stderr[-1][:160] if stderr else 'no output'}"
+    return record, None
+
+
+def how_chosen(core, environ, flags):
+    """How the core in use came about, when the bench changed nothing (for the tables)."""
+    if environ.get(CORE_NOTE):
+        return environ[CORE_NOTE]
+    if environ.get(CORETYPE):
+        return f"OPENBLAS_CORETYPE={environ[CORETYPE]} from the caller"
+    if is_fallback(core) and coretype_for(flags) is None:
+        return "OpenBLAS's choice; the CPU has no AVX2"
+    return "OpenBLAS's choice from the CPU model"
+
+
+def fair_core(command, environ, core, flags):
+    """Where `core` is a fallback that better_core() would replace: probes `command` with
+    OPENBLAS_CORETYPE set and returns (the variables to add to the environment, a note saying
+    what was chosen and why). The core is refused unless the probe ran non-fallback kernels
+    whose GEMM agrees with float64. Nothing to add (and how the core came about) otherwise."""
+    wanted = better_core(core, flags, environ)
+    if wanted is None:
+        return {}, how_chosen(core, environ, flags)
+    flag = "avx512f" if wanted == "SKYLAKEX" else "avx2"
+    record, why = probe(command, dict(environ, **{CORETYPE: wanted}))
+    if record is not None:
+        error = record.get("gemm_rel_err")
+        got = record.get("openblas_core")
+        if is_fallback(got) or got is None:
+            why = f"OpenBLAS still ran {got}"
+        elif error is None or not error <= GEMM_TOLERANCE:
+            why = f"its GEMM differs from float64 by {error} (relative), above {GEMM_TOLERANCE:g}"
+        else:
+            note = (f"OPENBLAS_CORETYPE={wanted} set from the CPU's {flag} flag (OpenBLAS alone "
+                    f"chose {core}); its GEMM agrees with float64 to {error:.1e}")
+            return {CORETYPE: wanted, CORE_NOTE: note}, note
+    note = (f"{core}, OpenBLAS's generic fallback, kept: {wanted} was refused ({why}); the "
+            f"PyTorch reference runs slower than this CPU allows")
+    return {CORE_REFUSED: wanted, CORE_NOTE: note}, note
