@@ -24,7 +24,12 @@ std::int64_t training_images(const TrainFlags& flags, std::int64_t train_images)
 // --epochs x the iterations of an epoch, at most kMaxIterations.
 void check_iterations(const TrainFlags& flags, std::int64_t iterations_per_epoch);
 
-// A rough upper estimate of the memory the run needs, in bytes.
+// The character embedding size of tools/train --model charlm.
+inline constexpr std::int64_t kCharEmbedding = 64;
+
+// A rough upper estimate of the memory the run needs, in bytes. `image` is
+// the training data's shape: images (N, C, H, W), for charlm rows (N, L) of
+// num_classes symbols.
 struct MemoryEstimate {
   double model;  // parameters, gradients, optimizer state, best copy, checkpoint
   double batch;  // activations and their gradients for one batch
