@@ -82,7 +82,7 @@ refused clip_negative "--clip-grad-norm must be a finite number, 0 or more, got 
   --clip-grad-norm -1
 refused charlm_images "--data mnist with --model charlm: the language model reads --word-list" \
   "${charlm[@]}" --data mnist
-refused charlm_num_val "--num-val 96 leaves no training images: the word list .* has 96" \
+refused charlm_num_val "--num-val 96 leaves no training words: the word list .* has 96, and the validation words" \
   "${charlm[@]}" --num-val 96
 "$train" --model charlm --word-list "$work/nowhere.txt" --out "$work/no_words" >"$work/no_words.txt" 2>&1
 expect "a missing word list: exit 1" test $? -eq 1

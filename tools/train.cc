@@ -156,7 +156,7 @@ Task charlm_task(const tg::TrainFlags& flags) {
   Task task;
   task.data_title = fmt::format("the word list {}", flags.word_list);
   // No test split: --num-test is left unchecked (as many as there are).
-  tg::check_splits(flags, num_words, flags.num_test, task.data_title);
+  tg::check_splits(flags, num_words, flags.num_test, task.data_title, "words");
   tg::check_memory(flags,
                    tg::estimate_memory(flags, tg::Shape{num_words, length}, vocabulary.size()),
                    tg::physical_memory_bytes());

@@ -25,19 +25,19 @@ std::string gibibytes(double bytes) { return fmt::format("{:.1f} GiB", bytes / (
 }  // namespace
 
 void check_splits(const TrainFlags& flags, std::int64_t train_images, std::int64_t test_images,
-                  const std::string& data_title) {
+                  const std::string& data_title, const std::string& items) {
   if (flags.num_val >= train_images) {
     throw ArgumentError(fmt::format(
-        "--num-val {} leaves no training images: {} has {}, and the validation images are taken "
-        "from them",
-        flags.num_val, data_title, train_images));
+        "--num-val {} leaves no training {}: {} has {}, and the validation {} are taken from "
+        "them",
+        flags.num_val, items, data_title, train_images, items));
   }
   if (flags.num_train > train_images - flags.num_val) {
     throw ArgumentError(fmt::format(
-        "--num-train {} with --num-val {} needs {} images, but {} has {} training images",
-        flags.num_train, flags.num_val,
+        "--num-train {} with --num-val {} needs {} {}, but {} has {} training {}", flags.num_train,
+        flags.num_val,
         static_cast<std::uint64_t>(flags.num_train) + static_cast<std::uint64_t>(flags.num_val),
-        data_title, train_images));
+        items, data_title, train_images, items));
   }
   if (flags.num_test > test_images) {
     throw ArgumentError(fmt::format("--num-test {} is more than the {} test images of {}",

@@ -14,9 +14,10 @@
 namespace tg {
 
 // --num-train, --num-val and --num-test against the data set's
-// `train_images` and `test_images` (named `data_title` in messages).
+// `train_images` and `test_images` (named `data_title` in messages, the
+// examples called `items`: "images", "words").
 void check_splits(const TrainFlags& flags, std::int64_t train_images, std::int64_t test_images,
-                  const std::string& data_title);
+                  const std::string& data_title, const std::string& items = "images");
 
 // The training images the run uses (--num-train, or all but the validation ones).
 std::int64_t training_images(const TrainFlags& flags, std::int64_t train_images);
