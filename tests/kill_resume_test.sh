@@ -13,11 +13,11 @@ train="$PWD/$1"
 work="${TEST_TMPDIR:-/tmp}/kill_resume_test"
 rm -rf "$work"
 mkdir -p "$work"
-python3 "$2" /usr/share/datasets/fashion-mnist "$work/data" 2000 200 || exit 1
+python3 "$2" /usr/share/datasets/fashion-mnist "$work/data" 1100 100 || exit 1
 RANDOM=20261121  # reproducible kill times
 
-run=(--data-dir "$work/data" --num-train 1280 --num-val 200 --num-test 200 --filters 8 --hidden 32 --epochs 3
-     --checkpoint-every 7 --threads 2 --seed 3)  # 20 iterations per epoch
+run=(--data-dir "$work/data" --num-train 960 --num-val 100 --num-test 100 --batch-size 48
+     --filters 4 --hidden 16 --epochs 3 --checkpoint-every 7 --threads 2 --seed 3)  # 20 iterations an epoch
 resume_threads=(1 3 2 3)  # the threads of each resume, in turn
 
 # Waits (up to 30 s) until the run folder $1 holds its first checkpoint,

@@ -50,7 +50,8 @@ import openblas_core
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = ["cnn_step", "cnn_bn_step", "mlp_step", "lstm_step", "charlm_step", "predict", "sbn",
-             "conv", "tiny_ops", "gemm_peak", "stream", "train_epochs"]
+             "conv", "tiny_ops", "gemm_peak", "stream", "denormals", "train_epochs"]
+TAPEGRAD_ONLY = {"denormals"}  # a choice inside tapegrad; PyTorch has no such run
 ONCE = {"train_epochs"}  # long enough that one run per side is the protocol
 TORCH_PYTHONS = ["/usr/bin/python3"]  # tried after this interpreter
 TIMEOUT_S = 20 * 60  # per process; a whole side of one workload takes well under a minute
@@ -79,26 +80,26 @@ class Row:
 CONV1, CONV2 = "conv1_64x3x32x32_f32k7p3", "conv2_64x64x16x16_f64k3p1"
 ROWS = [
     Row("cnn_step (ms/step)", "cnn_step", "median_ms", "ms", rate=("images_per_s", "img/s"),
-        ratio_max=0.67),
+        ratio_max=0.6),
     Row("cnn_bn_step (ms/step)", "cnn_bn_step", "median_ms", "ms",
-        rate=("images_per_s", "img/s"), ratio_max=0.67),
+        rate=("images_per_s", "img/s"), ratio_max=0.5),
     Row("mlp_step (ms/step)", "mlp_step", "median_ms", "ms", rate=("samples_per_s", "samples/s"),
-        ratio_max=0.8),
+        ratio_max=0.6),
     Row("lstm_step (ms/step)", "lstm_step", "median_ms", "ms",
         rate=("sequences_per_s", "seq/s"), ratio_max=1.0),
     Row("charlm_step (ms/step)", "charlm_step", "median_ms", "ms",
         rate=("symbols_per_s", "symbols/s"), ratio_max=1.0),
     Row("predict, batch 256 (ms)", "predict", "median_ms", "ms", rate=("images_per_s", "img/s")),
-    Row("sbn fwd+bwd (ms)", "sbn", "median_ms", "ms", rate=("GBps", "GB/s"), ratio_max=0.5),
+    Row("sbn fwd+bwd (ms)", "sbn", "median_ms", "ms", rate=("GBps", "GB/s"), ratio_max=0.45),
     Row("sbn fwd (ms)", "sbn", "fwd_median_ms", "ms", rate=("fwd_GBps", "GB/s")),
     Row("conv1 3→32 7x7 fwd+bwd (ms)", "conv", "median_ms", "ms", case=CONV1,
-        rate=("GFLOPps", "GFLOP/s"), ratio_max=0.7),
+        rate=("GFLOPps", "GFLOP/s"), ratio_max=0.6),
     Row("conv1 fwd (ms)", "conv", "fwd_median_ms", "ms", case=CONV1,
-        rate=("fwd_GFLOPps", "GFLOP/s")),
+        rate=("fwd_GFLOPps", "GFLOP/s"), ratio_max=1.1),
     Row("conv2 64→64 3x3 fwd+bwd (ms)", "conv", "median_ms", "ms", case=CONV2,
-        rate=("GFLOPps", "GFLOP/s"), ratio_max=1.2),
+        rate=("GFLOPps", "GFLOP/s"), ratio_max=1.0),
     Row("conv2 fwd (ms)", "conv", "fwd_median_ms", "ms", case=CONV2,
-        rate=("fwd_GFLOPps", "GFLOP/s")),
+        rate=("fwd_GFLOPps", "GFLOP/s"), ratio_max=1.1),
     Row("tiny_ops fwd+bwd (µs/op)", "tiny_ops", "us_per_op", "µs", absolute_max=0.25),
     Row("tiny_ops fwd, recording (µs/op)", "tiny_ops", "fwd_record_us_per_op", "µs"),
     Row("tiny_ops fwd, no grad (µs/op)", "tiny_ops", "fwd_nograd_us_per_op", "µs"),
@@ -116,6 +117,17 @@ ROWS = [
         rate=("GBps", "GB/s")),
     Row("stream triad, 256 MiB (ms)", "stream", "median_ms", "ms", case="triad a=b+s*c",
         rate=("GBps", "GB/s")),
+    # Subnormals kept out of Adam's state by FTZ/DAZ (tapegrad's choice), by a flush
+    # written into the update rule, or not at all (tools/bench/denormals.cc).
+    Row("Adam, dead units, FTZ/DAZ flags (ns/element-step)", "denormals",
+        "ns_per_element_step", "ns", case="mxcsr",
+        rate=("subnormal_moments_at_end", "subnormal moments left")),
+    Row("Adam, dead units, flush in the rule (ns/element-step)", "denormals",
+        "ns_per_element_step", "ns", case="flush_in_rule",
+        rate=("subnormal_moments_at_end", "subnormal moments left")),
+    Row("Adam, dead units, subnormals kept (ns/element-step)", "denormals",
+        "ns_per_element_step", "ns", case="keep",
+        rate=("subnormal_moments_at_end", "subnormal moments left")),
 ]
 
 
@@ -254,6 +266,8 @@ def other_cpu_text(record):
 
 
 def number(value):
+    if isinstance(value, int):
+        return f"{value:,}"
     if value >= 1000:
         return f"{value:,.0f}"
     if value >= 100:
@@ -440,6 +454,8 @@ def main(argv):
                 order = ["tapegrad", "torch"] if (index + run) % 2 == 0 else ["torch", "tapegrad"]
                 for name in order:
                     got = results[workload][name]
+                    if name == "torch" and workload in TAPEGRAD_ONLY:
+                        continue
                     if sides[name] is None:
                         if errors[name] not in got["errors"]:
                             got["errors"].append(errors[name])

@@ -46,6 +46,7 @@ const std::vector<Workload>& all_workloads() {
       {"tiny_ops", tg::bench::run_tiny_ops},
       {"gemm_peak", tg::bench::run_gemm_peak},
       {"stream", tg::bench::run_stream},
+      {"denormals", tg::bench::run_denormals},
       {"train_epochs", tg::bench::run_train_epochs},  // long: whole epochs
   };
   return workloads;

@@ -2,7 +2,7 @@
 // through the context. One file per group: model_steps.cc (cnn_step,
 // cnn_bn_step, mlp_step), recurrent_steps.cc (lstm_step, charlm_step),
 // predict.cc, kernels.cc (sbn, conv), tiny_ops.cc, ceilings.cc (gemm_peak,
-// stream), train_epochs.cc.
+// stream), denormals.cc, train_epochs.cc.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +45,7 @@ void run_conv(const BenchContext& context);
 void run_tiny_ops(const BenchContext& context);
 void run_gemm_peak(const BenchContext& context);
 void run_stream(const BenchContext& context);
+void run_denormals(const BenchContext& context);  // tapegrad only: FTZ/DAZ vs flushing in Adam
 void run_train_epochs(const BenchContext& context);  // train_epochs.h
 
 // The first record: machine, compiler and thread settings.
