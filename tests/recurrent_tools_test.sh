@@ -47,6 +47,7 @@ expect "charlm: it reports the baselines before training" \
 expect "charlm: it reports validation bits per character beside the baselines" \
   contains "$work/charlm.txt" "^validation: [0-9.]* bits per character (unigram [0-9.]*, bigram [0-9.]*)"
 expect "charlm: 80 train and 16 validation words" contains "$work/charlm.txt" "80 train / 16 val words"
+expect "charlm: progress in words per second" contains "$work/charlm.txt" "words/s"
 expect "charlm: history.json has the bits" contains "$work/charlm/history.json" '"val_bits_per_char"'
 expect "charlm: history.json has the bigram baseline" contains "$work/charlm/history.json" '"bigram_bits_per_char"'
 expect "charlm: gradients clipped to norm 5 by default" contains "$work/charlm/history.json" '"clip-grad-norm":5'

@@ -290,7 +290,8 @@ int run(const tg::TrainCommandLine& command_line) {
   options.title = fmt::format("{} on {}", task.model->name(), task.data_title);
   options.model_input = task.input;  // saved in model.tgm
   options.extra_config = {{"train_flags", tg::flags_to_json(flags)}};
-  tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs);
+  tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs,
+                               flags.model == "charlm" ? "words" : "img");
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
   options.on_epoch = [&](const tg::EpochRecord& record, bool best) {
     progress.epoch(record, best);
