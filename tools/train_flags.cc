@@ -138,8 +138,8 @@ const std::vector<FlagSpec>& flag_specs() {
          f.model = read_choice("model", t, {"cnn", "fc", "lstm", "charlm"});
        },
        [](const F& f) { return Json(f.model); }},
-      {"epochs", "N", "Epochs to train (a resumed run may be given more)", OnResume::grow,
-       [](F& f, S t) { f.epochs = read_whole("epochs", t, 1, kMaxIterations); },
+      {"epochs", "N", "Epochs to train (charlm: 5; a resumed run may be given more)",
+       OnResume::grow, [](F& f, S t) { f.epochs = read_whole("epochs", t, 1, kMaxIterations); },
        [](const F& f) { return Json(f.epochs); }},
       {"batch-size", "N", "Minibatch size", OnResume::same,
        [](F& f, S t) { f.batch_size = read_whole("batch-size", t, 1); },
