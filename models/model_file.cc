@@ -12,7 +12,9 @@
 #include "io/atomic_file.h"
 #include "io/checkpoint.h"
 #include "io/file_error.h"
+#include "models/char_rnn.h"
 #include "models/fully_connected_net.h"
+#include "models/sequence_classifier.h"
 #include "models/three_layer_convnet.h"
 
 namespace tg {
@@ -35,6 +37,12 @@ struct Registry {
        [](const ModelConfig& c) -> std::unique_ptr<Module> {
          return ThreeLayerConvNet::from_config(c);
        }},
+      {"SequenceClassifier",
+       [](const ModelConfig& c) -> std::unique_ptr<Module> {
+         return SequenceClassifier::from_config(c);
+       }},
+      {"CharRNN",
+       [](const ModelConfig& c) -> std::unique_ptr<Module> { return CharRNN::from_config(c); }},
   };
 };
 

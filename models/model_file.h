@@ -18,8 +18,9 @@
 //   input/scale       real    InputSpec::scale
 //
 // load_model builds the model with the factory registered under its name:
-// FullyConnectedNet and ThreeLayerConvNet are registered from the start, a
-// model of one's own with register_model (or build it and call its load()).
+// FullyConnectedNet, ThreeLayerConvNet, SequenceClassifier and CharRNN are
+// registered from the start, a model of one's own with register_model (or
+// build it and call its load()).
 #pragma once
 
 #include <functional>

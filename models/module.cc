@@ -16,8 +16,9 @@ double Module::loss(const Tensor& x, const Labels& y) {
   options.on_parameter_grad = on_parameter_grad_;
   Tape tape(options);
   // As the seed's models do (X.astype(self.dtype)), compute in the model's dtype.
-  Var scores = forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_)));
-  Var total = data_loss(scores, y);
+  const Tensor input = x.dtype() == dtype_ ? x : x.to(dtype_);
+  Var scores = forward(tape.constant(input));
+  Var total = data_loss(scores, input, y);
   if (reg_ > 0) {
     for (const Parameter& w : regularized_) total = total + l2_penalty(tape.param(w), reg_);
   }
@@ -39,13 +40,36 @@ Tensor Module::scores(const Tensor& x) {
   return forward(tape.constant(x.dtype() == dtype_ ? x : x.to(dtype_))).value();
 }
 
+Var Module::data_loss(const Var& scores, const Tensor&, const Labels& y) {
+  return softmax_loss(scores, y);
+}
+
+Module::Predictions Module::count_correct(const Tensor& scores, const Tensor&,
+                                          const Labels& y) const {
+  check_rank(name(), "scores (N, classes)", scores, 2);
+  check_labels(name(), y, scores.dim(0), scores.dim(1));
+  Predictions predictions;
+  predictions.total = scores.dim(0);
+  dispatch(scores.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    const T* s = scores.data<T>();
+    const std::int64_t classes = scores.dim(1);
+    for (std::int64_t i = 0; i < scores.dim(0); ++i) {
+      std::int64_t best = 0;  // the first of equal highest scores
+      for (std::int64_t j = 1; j < classes; ++j) {
+        if (s[i * classes + j] > s[i * classes + best]) best = j;
+      }
+      predictions.correct += best == y[i];
+    }
+  });
+  return predictions;
+}
+
 void Module::save(const std::string& path, const InputSpec& input) const {
   save_model(*this, path, input);
 }
 
 InputSpec Module::load(const std::string& path) { return load_model_into(*this, path); }
-
-Var Module::data_loss(const Var& scores, const Labels& y) { return softmax_loss(scores, y); }
 
 Parameter Module::parameter(const std::string& name) const {
   for (const Parameter& p : parameters_) {

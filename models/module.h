@@ -78,6 +78,16 @@ class Module {
   // recording gradients. The module's mode() is the same afterwards.
   Tensor scores(const Tensor& x);
 
+  // How many of a batch's predictions are right, for the Solver's accuracy.
+  struct Predictions {
+    std::int64_t correct = 0;
+    std::int64_t total = 0;
+  };
+  // `scores` are scores(x). A classifier (the default) makes one prediction
+  // per example, its highest score, against y; a language model one per
+  // predicted step of its sequences (models/char_rnn.h).
+  virtual Predictions count_correct(const Tensor& scores, const Tensor& x, const Labels& y) const;
+
   const std::vector<Parameter>& parameters() const { return parameters_; }
   const std::vector<NamedTensor>& buffers() const { return buffers_; }
   Parameter parameter(const std::string& name) const;  // throws if absent
@@ -115,8 +125,10 @@ class Module {
   Rng& rng() { return rng_; }
 
  protected:
-  // The data loss for the scores; softmax cross-entropy unless overridden.
-  virtual Var data_loss(const Var& scores, const Labels& y);
+  // The data loss of the scores of the batch x (in the model's dtype):
+  // softmax cross-entropy against y unless overridden. A language model's
+  // targets are in x itself, its inputs shifted by one step.
+  virtual Var data_loss(const Var& scores, const Tensor& x, const Labels& y);
 
   // Registration, in the order parameters() and buffers() list them. Names
   // must be unique. Weights (regularized = true) get the L2 penalty.

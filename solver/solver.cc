@@ -65,22 +65,6 @@ void check_options(const SolverOptions& o) {
   }
 }
 
-// The index of the highest score in each row.
-std::vector<std::int64_t> argmax_rows(const Tensor& scores) {
-  std::vector<std::int64_t> best(static_cast<std::size_t>(scores.dim(0)), 0);
-  dispatch(scores.dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    const T* s = scores.data<T>();
-    const std::int64_t classes = scores.dim(1);
-    for (std::int64_t i = 0; i < scores.dim(0); ++i) {
-      for (std::int64_t j = 1; j < classes; ++j) {
-        if (s[i * classes + j] > s[i * classes + best[i]]) best[i] = j;
-      }
-    }
-  });
-  return best;
-}
-
 }  // namespace
 
 Solver::Solver(Module& model, SolverData data, SolverOptions options)
@@ -272,15 +256,19 @@ double Solver::check_accuracy(const Tensor& X, const Labels& y, std::int64_t num
   }
   const Mode mode = model_.mode();
   model_.eval();
-  std::int64_t correct = 0;
+  Module::Predictions all;
   for (std::size_t begin = 0; begin < rows.size(); begin += options_.eval_batch_size) {
     const std::size_t end = std::min(rows.size(), begin + options_.eval_batch_size);
     const std::vector<std::int64_t> batch(rows.begin() + begin, rows.begin() + end);
-    const std::vector<std::int64_t> predicted = argmax_rows(model_.scores(take_rows(X, batch)));
-    for (std::size_t i = 0; i < batch.size(); ++i) correct += predicted[i] == y[batch[i]];
+    const Tensor x = take_rows(X, batch);
+    Labels labels(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) labels[i] = y[batch[i]];
+    const Module::Predictions counted = model_.count_correct(model_.scores(x), x, labels);
+    all.correct += counted.correct;
+    all.total += counted.total;
   }
   if (mode == Mode::train) model_.train();
-  return static_cast<double>(correct) / static_cast<double>(rows.size());
+  return all.total == 0 ? 0.0 : static_cast<double>(all.correct) / static_cast<double>(all.total);
 }
 
 void Solver::keep_best() {

@@ -141,9 +141,10 @@ class Solver {
   // checkpoint of an earlier tapegrad that lacks the run's settings.
   void resume(const std::string& checkpoint_path);
 
-  // The fraction of examples whose highest score is the label, evaluated in
-  // batches in evaluation mode; on num_samples examples drawn at random when
-  // 0 < num_samples < N.
+  // The fraction of right predictions (Module::count_correct: for a
+  // classifier, the examples whose highest score is the label; for a
+  // language model, its predicted steps), evaluated in batches in evaluation
+  // mode; on num_samples examples drawn at random when 0 < num_samples < N.
   double check_accuracy(const Tensor& X, const Labels& y, std::int64_t num_samples = 0);
 
   const History& history() const { return history_; }

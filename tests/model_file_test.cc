@@ -211,7 +211,8 @@ TEST_CASE("A model of one's own: Module::load always, load_model once registered
 
   CHECK_THROWS_WITH_AS(parse_model("tiny.tgm", bytes),
                        doctest::Contains("tiny.tgm: a model 'TinyNet' that this program cannot "
-                                         "build (it knows FullyConnectedNet, ThreeLayerConvNet"),
+                                         "build (it knows CharRNN, FullyConnectedNet, "
+                                         "SequenceClassifier, ThreeLayerConvNet"),
                        FileError);
   register_model("TinyNet", [](const ModelConfig& c) {
     return std::make_unique<TinyNet>(c.get_int("hidden"));

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The NumPy export is complete: short training runs of both shipped models
-# (with and without batch norm, with dropout), then tools/npy_predict.py
-# (NumPy alone, reading params/) and tools/predict (reading model.tgm) on the
-# same test images must agree on every prediction, on the scores to 1e-4
-# relative, and on the test accuracy tools/train reported.
+# The NumPy export is complete: short training runs of the shipped image
+# models (with and without batch norm, with dropout; the LSTM row by row),
+# then tools/npy_predict.py (NumPy alone, reading params/) and tools/predict
+# (reading model.tgm) on the same test images must agree on every
+# prediction, on the scores to 1e-4 relative, and on the test accuracy
+# tools/train reported.
 set -uo pipefail
 
 train="$PWD/$1"
@@ -30,6 +31,7 @@ runs=(
   "cnn-bn:--filters 4 --hidden 16"
   "cnn:--filters 4 --hidden 16 --no-batchnorm"
   "fc-bn-dropout:--model fc --hidden-dims 64,32 --keep-prob 0.7"
+  "lstm:--model lstm --hidden 16"
 )
 for run in "${runs[@]}"; do
   name=${run%%:*}

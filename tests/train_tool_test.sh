@@ -67,7 +67,7 @@ refused fc_batch_one "--batch-size 1 with batch norm: batch statistics need more
   --model fc --batch-size 1
 refused hidden_dims_zero "--hidden-dims must be positive whole numbers separated by commas, got 64,0" \
   --model fc --hidden-dims 64,0
-refused unknown_model "--model must be one of cnn, fc; got rnn" --model rnn
+refused unknown_model "--model must be one of cnn, fc, lstm, charlm; got rnn" --model rnn
 expect "no 309-digit range in any message" test "$(cat "$work"/*.txt | grep -c 1797693)" -eq 0
 cd - >/dev/null || exit 1
 

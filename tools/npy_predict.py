@@ -123,6 +123,46 @@ def linear(x, layer):
     return x.reshape(x.shape[0], -1) @ layer["w"] + layer["b"]
 
 
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def word_embedding(x, layer):
+    return layer["w"][x.astype(np.int64)]
+
+
+def recurrent(cell):
+    """The recurrence of ops/rnn.h, lstm.h or gru.h from a zero state over x reshaped to
+    (N, T, input_dim); every step's hidden state (N, T, H)."""
+
+    def run(x, layer):
+        wx, wh = layer["wx"], layer["wh"]
+        x = x.reshape(x.shape[0], -1, int(layer["input_dim"]))
+        n, steps, hidden = x.shape[0], x.shape[1], wh.shape[0]
+        h = np.zeros((n, hidden), x.dtype)
+        c = np.zeros((n, hidden), x.dtype)
+        states = []
+        for t in range(steps):
+            if cell == "rnn":
+                h = np.tanh(x[:, t] @ wx + h @ wh + layer["b"])
+            elif cell == "lstm":  # gates i, f, o, g
+                a = x[:, t] @ wx + h @ wh + layer["b"]
+                i, f, o = (sigmoid(a[:, k * hidden:(k + 1) * hidden]) for k in range(3))
+                c = f * c + i * np.tanh(a[:, 3 * hidden:])
+                h = o * np.tanh(c)
+            else:  # gru, PyTorch's equations, gates r, z, n
+                gx = x[:, t] @ wx + layer["bx"]
+                gh = h @ wh + layer["bh"]
+                r = sigmoid(gx[:, :hidden] + gh[:, :hidden])
+                z = sigmoid(gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
+                candidate = np.tanh(gx[:, 2 * hidden:] + r * gh[:, 2 * hidden:])
+                h = (1 - z) * candidate + z * h
+            states.append(h)
+        return np.stack(states, axis=1)
+
+    return run
+
+
 LAYERS = {
     "conv2d": conv2d,
     "spatial_batchnorm": batchnorm,
@@ -132,6 +172,11 @@ LAYERS = {
     "max_pool2d": max_pool2d,
     "linear": linear,
     "dropout": lambda x, layer: x,  # the identity at test time
+    "word_embedding": word_embedding,
+    "rnn": recurrent("rnn"),
+    "lstm": recurrent("lstm"),
+    "gru": recurrent("gru"),
+    "last_step": lambda x, layer: x[:, -1],
 }
 
 

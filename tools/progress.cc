@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace tg {
 
@@ -15,8 +16,12 @@ std::string format_duration(double seconds) {
                    : fmt::format("{}:{:02}", minutes, rest);
 }
 
-ProgressDisplay::ProgressDisplay(std::FILE* out, bool interactive, std::int64_t num_epochs)
-    : out_(out), interactive_(interactive), num_epochs_(num_epochs) {}
+ProgressDisplay::ProgressDisplay(std::FILE* out, bool interactive, std::int64_t num_epochs,
+                                 std::string examples)
+    : out_(out),
+      interactive_(interactive),
+      num_epochs_(num_epochs),
+      examples_(std::move(examples)) {}
 
 void ProgressDisplay::step(const StepInfo& step) {
   // An exponential moving average over about 50 iterations.
@@ -38,7 +43,7 @@ void ProgressDisplay::draw(const StepInfo& step, bool force) {
   const std::int64_t epoch = (step.iteration - 1) / per_epoch + 1;
   const std::int64_t in_epoch = (step.iteration - 1) % per_epoch + 1;
   const double fraction = static_cast<double>(in_epoch) / static_cast<double>(per_epoch);
-  const double images_per_second =
+  const double examples_per_second =
       step.seconds > 0 ? static_cast<double>(step.examples) / step.seconds : 0;
   // Time per iteration since (re)start, times the iterations left.
   const auto done =
@@ -47,8 +52,8 @@ void ProgressDisplay::draw(const StepInfo& step, bool force) {
       step.seconds / done * static_cast<double>(step.num_iterations - step.iteration);
   const std::string head = fmt::format("epoch {}/{}", epoch, num_epochs_);
   const std::string tail =
-      fmt::format("{:3.0f}% | loss {:.4f} | {:.0f} img/s | ETA {}", 100 * fraction, smoothed_loss_,
-                  images_per_second, format_duration(eta));
+      fmt::format("{:3.0f}% | loss {:.4f} | {:.0f} {}/s | ETA {}", 100 * fraction, smoothed_loss_,
+                  examples_per_second, examples_, format_duration(eta));
   if (interactive_) {
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(std::lround(fraction * kWidth));

@@ -20,6 +20,7 @@ packages=(
   libcli11-dev           # CLI11: command-line parsing in tools/
   nlohmann-json3-dev     # JSON: history.json, benchmark records
   dataset-fashion-mnist  # the default data set of tools/train
+  wamerican              # /usr/share/dict/american-english: tools/train --model charlm
 )
 
 missing=()

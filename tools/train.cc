@@ -3,6 +3,9 @@
 // the parameters:
 //   bazel run //tools:train                         ThreeLayerConvNet + spatial batch norm
 //   bazel run //tools:train -- --model fc --epochs 10 --optimizer sgd_momentum --lr 1e-2
+//   bazel run //tools:train -- --model lstm          Fashion-MNIST row by row, an LSTM
+//   bazel run //tools:train -- --model charlm        a character-level language model of
+//                                                   Debian's word list (then tools/sample)
 //   bazel run //tools:train -- --resume runs/<run>  continue a run (no other flag needed)
 //   bazel run //tools:train -- --help
 // A run folder is new (unique even for runs started together) or given with
@@ -25,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,11 +37,14 @@
 #include "data/cifar10.h"
 #include "data/idx.h"
 #include "data/preprocess.h"
+#include "data/text.h"
 #include "distributed/mpi_replicas.h"
 #include "graph/errors.h"
 #include "graph/memory.h"
 #include "io/checkpoint.h"
+#include "models/char_rnn.h"
 #include "models/fully_connected_net.h"
+#include "models/sequence_classifier.h"
 #include "models/three_layer_convnet.h"
 #include "report/run_files.h"
 #include "solver/solver.h"
@@ -94,6 +101,17 @@ std::unique_ptr<tg::Module> make_model(const tg::TrainFlags& flags, const tg::Da
     o.seed = flags.seed;
     return std::make_unique<tg::ThreeLayerConvNet>(o);
   }
+  if (flags.model == "lstm") {
+    // An image (C, H, W) is read row by row: H steps of C * W features.
+    tg::SequenceClassifierOptions o;
+    o.cell = tg::CellKind::lstm;
+    o.input_dim = image[1] * image[3];
+    o.hidden_dim = flags.hidden;
+    o.num_classes = train.num_classes;
+    o.reg = flags.reg;
+    o.seed = flags.seed;
+    return std::make_unique<tg::SequenceClassifier>(o);
+  }
   tg::FullyConnectedNetOptions o;
   o.hidden_dims = flags.hidden_dims;
   o.input_dim = image.numel_after_first();
@@ -104,6 +122,92 @@ std::unique_ptr<tg::Module> make_model(const tg::TrainFlags& flags, const tg::Da
   o.reg = flags.reg;
   o.seed = flags.seed;
   return std::make_unique<tg::FullyConnectedNet>(o);
+}
+
+// What a run trains on, its model, and how it is judged once trained.
+struct Task {
+  tg::SolverData data;
+  std::unique_ptr<tg::Module> model;
+  std::string data_title;
+  std::string sizes;  // "55000 train / 5000 val / 10000 test images"
+  tg::InputSpec input;
+  // Evaluates the trained model (the best parameters), prints the result and
+  // returns the fields it adds to history.json.
+  std::function<tg::Json(tg::Solver&)> evaluate;
+};
+
+Task image_task(const tg::TrainFlags& flags) {
+  tg::DataSplits splits = load_splits(flags);
+  Task task;
+  task.model = make_model(flags, splits.train);
+  task.data_title = data_title(flags.data);
+  task.sizes = fmt::format("{} train / {} val / {} test images", splits.train.size(),
+                           splits.val.size(), splits.test.size());
+  task.input = {flags.data, splits.mean_image, kPixelScale};
+  task.data = {splits.train.images, splits.train.labels, splits.val.images, splits.val.labels};
+  task.evaluate = [test = std::move(splits.test)](tg::Solver& trainer) {
+    const double test_acc = trainer.check_accuracy(test.images, test.labels);
+    fmt::print("test accuracy {:.4f} (best validation accuracy {:.4f})\n", test_acc,
+               trainer.best_val_acc());
+    return tg::Json{{"test_acc", test_acc}};
+  };
+  return task;
+}
+
+// --model charlm: the word list split into training and validation words
+// (--num-train, --num-val; a seeded shuffle), each a row of symbols; the
+// unigram and bigram baselines fitted on the training words and measured on
+// the validation ones, as the model is.
+Task charlm_task(const tg::TrainFlags& flags) {
+  std::vector<std::u32string> words = tg::read_word_list(flags.word_list);
+  const std::int64_t num_words = static_cast<std::int64_t>(words.size());
+  const tg::CharVocabulary vocabulary = tg::CharVocabulary::of_words(words);
+  const std::int64_t length = tg::longest_word(words) + 2;
+  Task task;
+  task.data_title = fmt::format("the word list {}", flags.word_list);
+  // No test split: --num-test is left unchecked (as many as there are).
+  tg::check_splits(flags, num_words, flags.num_test, task.data_title, "words");
+  tg::check_memory(flags,
+                   tg::estimate_memory(flags, tg::Shape{num_words, length}, vocabulary.size()),
+                   tg::physical_memory_bytes());
+  const std::int64_t num_train = tg::training_images(flags, num_words);
+  tg::check_iterations(flags, std::max<std::int64_t>(num_train / flags.batch_size, 1));
+  tg::WordSplits split = tg::split_words(std::move(words), flags.num_val, flags.seed);
+  split.train.resize(static_cast<std::size_t>(num_train));
+  const tg::Tensor train = tg::encode_words(split.train, vocabulary, length);
+  const tg::Tensor val = tg::encode_words(split.val, vocabulary, length);
+  const tg::NgramBits baselines = tg::ngram_bits_per_symbol(train, val, vocabulary.size());
+
+  tg::CharRnnOptions o;
+  o.alphabet = vocabulary.alphabet();
+  o.embed_dim = tg::kCharEmbedding;
+  o.hidden_dim = flags.hidden;
+  o.reg = flags.reg;
+  o.seed = flags.seed;
+  auto model = std::make_unique<tg::CharRNN>(o);
+  tg::CharRNN* language_model = model.get();
+  task.model = std::move(model);
+  task.sizes = fmt::format("{} train / {} val words, {} symbols", train.dim(0), val.dim(0),
+                           vocabulary.size());
+  task.input = {"words", tg::Tensor(), 1.0};
+  // The labels are unused: the targets are the next symbols of x.
+  task.data = {train, tg::Labels(static_cast<std::size_t>(train.dim(0)), 0), val,
+               tg::Labels(static_cast<std::size_t>(val.dim(0)), 0)};
+  fmt::print(
+      "baselines on the validation words: unigram {:.4f}, bigram {:.4f} bits per character "
+      "({} characters and word ends)\n",
+      baselines.unigram, baselines.bigram, baselines.symbols);
+  task.evaluate = [language_model, val, baselines](tg::Solver& trainer) {
+    const double bits = language_model->bits_per_symbol(val);
+    fmt::print(
+        "validation: {:.4f} bits per character (unigram {:.4f}, bigram {:.4f}); next-character "
+        "accuracy {:.4f}\n",
+        bits, baselines.unigram, baselines.bigram, trainer.best_val_acc());
+    return tg::Json{{"val_bits_per_char", bits},
+                    {"unigram_bits_per_char", baselines.unigram},
+                    {"bigram_bits_per_char", baselines.bigram}};
+  };
+  return task;
 }
 
 std::string default_run_folder(const tg::TrainFlags& flags) {
@@ -192,7 +296,7 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
     }
     flags = command_line.continue_run(recorded_flags(*checkpoint, path));
   } else {
-    flags = command_line.apply_to(tg::TrainFlags{});
+    flags = command_line.new_run();
     if (!out.empty() && leader) tg::check_new_run_folder(out, command_line.overwrite());
   }
   tg::finish_flags(flags);
@@ -204,10 +308,9 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   }
   omp_set_num_threads(static_cast<int>(flags.threads));
 
-  const tg::DataSplits data = load_splits(flags);
-  const std::unique_ptr<tg::Module> model = make_model(flags, data.train);
-  model->set_detect_anomaly(flags.detect_anomaly);
-  if (flags.sync_batchnorm) model->set_batchnorm_replicas(replicas);
+  Task task = flags.model == "charlm" ? charlm_task(flags) : image_task(flags);
+  task.model->set_detect_anomaly(flags.detect_anomaly);
+  if (flags.sync_batchnorm) task.model->set_batchnorm_replicas(replicas);
   // (In a data-parallel run the processes agree on a stop inside training,
   // at the same iteration: one process stopping here alone would leave the
   // others waiting.)
@@ -230,24 +333,25 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   options.lr_schedule = tg::parse_schedule_kind(flags.lr_schedule);
   options.batch_size = flags.batch_size;
   options.num_epochs = flags.epochs;
+  options.clip_grad_norm = flags.clip_grad_norm;
   options.verbose = false;
   options.num_train_samples = 5000;
   options.checkpoint_dir = folder.path;
   options.checkpoint_every = flags.checkpoint_every;
   options.divergence_factor = flags.divergence_factor;
   options.seed = flags.seed;
-  options.title = fmt::format("{} on {}", model->name(), data_title(flags.data));
-  options.model_input = {flags.data, data.mean_image, kPixelScale};  // saved in model.tgm
+  options.title = fmt::format("{} on {}", task.model->name(), task.data_title);
+  options.model_input = task.input;  // saved in model.tgm
   options.extra_config = {{"train_flags", tg::flags_to_json(flags)}};
   options.replicas = replicas;
-  tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs);
+  tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs,
+                               flags.model == "charlm" ? "words" : "img");
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
   options.on_epoch = [&](const tg::EpochRecord& record, bool best) {
     progress.epoch(record, best);
   };
   options.stop_requested = [] { return tg::stop_signal() != 0; };
-  tg::Solver trainer(
-      *model, {data.train.images, data.train.labels, data.val.images, data.val.labels}, options);
+  tg::Solver trainer(*task.model, task.data, options);
   if (checkpoint) {
     trainer.load_checkpoint(*checkpoint);
     checkpoint.reset();
@@ -257,15 +361,17 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
       fmt::print("the run has done its {} epochs: give more --epochs to train on\n", flags.epochs);
     }
   }
-  perturb_for_test(replicas, *model);
-  fmt::print(
-      "{} ({}) on {}: {} train / {} val / {} test images, {}, batch {}, {} epoch{}, {} threads\n",
-      model->name(), flags.no_batchnorm ? "no batch norm" : "batch norm", data_title(flags.data),
-      data.train.size(), data.val.size(), data.test.size(), trainer.optimizer().rule(),
-      flags.batch_size, flags.epochs, flags.epochs == 1 ? "" : "s", flags.threads);
+  perturb_for_test(replicas, *task.model);
+  const bool normalized = flags.model == "cnn" || flags.model == "fc";
+  fmt::print("{}{} on {}: {}, {}, batch {}, {} epoch{}, {} threads\n", task.model->name(),
+             !normalized          ? ""
+             : flags.no_batchnorm ? " (no batch norm)"
+                                  : " (batch norm)",
+             task.data_title, task.sizes, trainer.optimizer().rule(), flags.batch_size,
+             flags.epochs, flags.epochs == 1 ? "" : "s", flags.threads);
   if (processes > 1) {
-    fmt::print("data-parallel: {} processes of {} images each per batch{}\n", processes,
-               flags.batch_size / processes,
+    fmt::print("data-parallel: {} processes of {} {} each per batch{}\n", processes,
+               flags.batch_size / processes, flags.model == "charlm" ? "words" : "images",
                flags.sync_batchnorm ? ", batch norm synchronised" : "");
   }
   fmt::print("run folder: {}\n", folder.path);
@@ -280,12 +386,12 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
     // signal: it exits as for a Ctrl-C.
     return tg::exit_status_for(tg::stop_signal() != 0 ? tg::stop_signal() : SIGINT);
   }
-  const double test_acc = trainer.check_accuracy(data.test.images, data.test.labels);
+  tg::Json summary = task.evaluate(trainer);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (leader) trainer.write_run_files({{"test_acc", test_acc}, {"total_seconds", seconds}});
-  fmt::print("test accuracy {:.4f} (best validation accuracy {:.4f}), {} in all\n", test_acc,
-             trainer.best_val_acc(), tg::format_duration(seconds));
+  summary["total_seconds"] = seconds;
+  if (leader) trainer.write_run_files(summary);
+  fmt::print("{} in all\n", tg::format_duration(seconds));
   fmt::print(
       "run folder: {}  (curves.svg, history.csv, epochs.csv, history.json, checkpoint.tgck, "
       "model.tgm, params/)\n",

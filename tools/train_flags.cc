@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "data/idx.h"
+#include "data/text.h"
 #include "graph/errors.h"
 #include "optim/optimizer.h"
 #include "tools/user_path.h"
@@ -111,9 +112,9 @@ struct FlagSpec {
   OnResume on_resume;
   void (*set)(TrainFlags&, const std::string& text);
   Json (*get)(const TrainFlags&);
-  // Added after runs were recorded without it: a recorded run that lacks it
-  // had the default.
-  bool may_be_unrecorded = false;
+  // Runs recorded before the flag existed: it had this value (as text);
+  // nullptr: every recorded run has the flag.
+  const char* before_recorded = nullptr;
 };
 
 // Every recorded flag, in --help's order.
@@ -129,13 +130,16 @@ const std::vector<FlagSpec>& flag_specs() {
       {"data-dir", "DIR", "Folder with the data set's files (fashion-mnist: Debian's, by default)",
        OnResume::same, [](F& f, S t) { f.data_dir = t.empty() ? t : absolute_folder(t); },
        [](const F& f) { return Json(f.data_dir); }},
-      {"model", "NAME", "cnn: ThreeLayerConvNet; fc: FullyConnectedNet", OnResume::same,
+      {"model", "NAME",
+       "cnn: ThreeLayerConvNet; fc: FullyConnectedNet; lstm: SequenceClassifier reading images "
+       "row by row; charlm: CharRNN on --word-list",
+       OnResume::same,
        [](F& f, S t) {
-         f.model = read_choice("model", t, {"cnn", "fc"});
+         f.model = read_choice("model", t, {"cnn", "fc", "lstm", "charlm"});
        },
        [](const F& f) { return Json(f.model); }},
-      {"epochs", "N", "Epochs to train (a resumed run may be given more)", OnResume::grow,
-       [](F& f, S t) { f.epochs = read_whole("epochs", t, 1, kMaxIterations); },
+      {"epochs", "N", "Epochs to train (charlm: 5; a resumed run may be given more)",
+       OnResume::grow, [](F& f, S t) { f.epochs = read_whole("epochs", t, 1, kMaxIterations); },
        [](const F& f) { return Json(f.epochs); }},
       {"batch-size", "N", "Minibatch size", OnResume::same,
        [](F& f, S t) { f.batch_size = read_whole("batch-size", t, 1); },
@@ -195,8 +199,8 @@ const std::vector<FlagSpec>& flag_specs() {
          if (f.filter_size % 2 == 0) fail_flag("--filter-size must be odd, got {}", t);
        },
        [](const F& f) { return Json(f.filter_size); }},
-      {"hidden", "N", "cnn: hidden units", OnResume::same,
-       [](F& f, S t) { f.hidden = read_whole("hidden", t, 1); },
+      {"hidden", "N", "cnn, lstm, charlm: hidden units (default: lstm 128, charlm 256)",
+       OnResume::same, [](F& f, S t) { f.hidden = read_whole("hidden", t, 1); },
        [](const F& f) { return Json(f.hidden); }},
       {"hidden-dims", "N,N,...", "fc: hidden layer sizes", OnResume::same,
        [](F& f, S t) {
@@ -236,11 +240,19 @@ const std::vector<FlagSpec>& flag_specs() {
        "Check every op's output and gradient for NaN/inf, naming the first bad op (slower)",
        OnResume::any, [](F& f, S t) { f.detect_anomaly = read_switch("detect-anomaly", t); },
        [](const F& f) { return Json(f.detect_anomaly); }},
+      {"clip-grad-norm", "NUMBER",
+       "Clip the gradients to this global L2 norm before each update (0: never; charlm: 5)",
+       OnResume::same,
+       [](F& f, S t) { f.clip_grad_norm = read_number("clip-grad-norm", t, Range::non_negative); },
+       [](const F& f) { return Json(f.clip_grad_norm); }, "0"},
+      {"word-list", "FILE", "charlm: the words, one per line (default: Debian's wamerican)",
+       OnResume::same, [](F& f, S t) { f.word_list = t.empty() ? t : absolute_folder(t); },
+       [](const F& f) { return Json(f.word_list); }, ""},
       {"sync-batchnorm", "",
        "Under mpirun: batch norm with the global batch's statistics (default: each process's "
        "own slice, as PyTorch's DDP)",
        OnResume::same, [](F& f, S t) { f.sync_batchnorm = read_switch("sync-batchnorm", t); },
-       [](const F& f) { return Json(f.sync_batchnorm); }, true},
+       [](const F& f) { return Json(f.sync_batchnorm); }, "false"},
   };
   return specs;
 }
@@ -287,6 +299,25 @@ TrainCommandLine::TrainCommandLine(CLI::App& app) : app_(app) {
       ->type_name("RUN_FOLDER");
 }
 
+TrainFlags default_flags(const std::string& model) {
+  TrainFlags flags;
+  flags.model = model;
+  if (model == "lstm") flags.hidden = 128;
+  if (model == "charlm") {
+    flags.hidden = 256;
+    flags.clip_grad_norm = 5;
+    flags.epochs = 5;
+  }
+  return flags;
+}
+
+TrainFlags TrainCommandLine::new_run() const {
+  TrainFlags model;
+  if (app_.count("--model") != 0) model.model = texts_.at("model");
+  apply_to(model);  // an unknown --model is refused here, naming the flag
+  return apply_to(default_flags(model.model));
+}
+
 TrainFlags TrainCommandLine::apply_to(TrainFlags flags) const {
   for (const FlagSpec& spec : flag_specs()) {
     const std::string option = std::string("--") + spec.name;
@@ -326,6 +357,10 @@ TrainFlags TrainCommandLine::continue_run(const TrainFlags& recorded) const {
 
 void finish_flags(TrainFlags& flags) {
   if (!flags.lr) flags.lr = make_optimizer(flags.optimizer)->learning_rate();
+  if (flags.model == "charlm" && flags.data != "fashion-mnist") {
+    fail_flag("--data {} with --model charlm: the language model reads --word-list, not images",
+              flags.data);
+  }
   if (flags.data_dir.empty()) {
     if (flags.data == "cifar10") {
       fail_flag(
@@ -339,6 +374,7 @@ void finish_flags(TrainFlags& flags) {
     }
     flags.data_dir = absolute_folder(std::string(kFashionMnistFolder));
   }
+  if (flags.word_list.empty()) flags.word_list = kWordListPath;
   if (flags.model == "fc" && !flags.no_batchnorm && flags.batch_size == 1) {
     fail_flag(
         "--batch-size 1 with batch norm: batch statistics need more than one example per "
@@ -356,10 +392,12 @@ Json flags_to_json(const TrainFlags& flags) {
 TrainFlags flags_from_json(const Json& json) {
   TrainFlags flags;
   for (const FlagSpec& spec : flag_specs()) {
-    if (json.is_object() && !json.contains(spec.name) && spec.may_be_unrecorded) continue;
-    if (!json.is_object() || !json.contains(spec.name)) {
-      fail_flag("the run's recorded flags lack --{}", spec.name);
+    const bool recorded = json.is_object() && json.contains(spec.name);
+    if (!recorded && spec.before_recorded != nullptr) {
+      spec.set(flags, spec.before_recorded);
+      continue;
     }
+    if (!recorded) fail_flag("the run's recorded flags lack --{}", spec.name);
     spec.set(flags, text_of(json.at(spec.name)));
   }
   return flags;

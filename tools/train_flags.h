@@ -43,11 +43,18 @@ struct TrainFlags {
   std::int64_t threads = 2;
   std::int64_t checkpoint_every = 0;
   bool detect_anomaly = false;
+  double clip_grad_norm = 0.0;  // 0: no clipping
+  std::string word_list;        // charlm: absolute once finished (Debian's wamerican by default)
   // Data-parallel runs (mpirun): batch norm with the global batch's
   // statistics (the processes sum their per-channel sums); without it each
   // process normalises with its own slice's, as PyTorch's DDP does.
   bool sync_batchnorm = false;
 };
+
+// The defaults of a new run of `model` (cnn, fc, lstm or charlm): TrainFlags{}
+// but for lstm --hidden 128 and for charlm --hidden 256, --clip-grad-norm 5
+// and --epochs 5.
+TrainFlags default_flags(const std::string& model);
 
 // The most iterations a run may have (epochs x iterations per epoch): far
 // beyond any real run, and a history that still fits in memory.
@@ -64,6 +71,9 @@ class TrainCommandLine {
   const std::string& resume() const { return resume_; }
   bool overwrite() const { return overwrite_; }
 
+  // A new run's flags: the defaults of the --model given (default_flags)
+  // with the flags given read into them.
+  TrainFlags new_run() const;
   // `base` (the defaults, or a run's recorded flags) with the flags given
   // on the command line read into it. Throws ArgumentError naming the flag
   // for a value it cannot take.
@@ -88,7 +98,9 @@ void finish_flags(TrainFlags& flags);
 
 // The flags as a run records them: {"data": "fashion-mnist", "epochs": 10, ...}
 // (the flag names without "--"), and back. flags_from_json throws
-// ArgumentError naming a flag that is missing or cannot be read.
+// ArgumentError naming a flag that is missing or cannot be read; flags
+// added since runs were first recorded (--clip-grad-norm, --word-list) take
+// their default when missing.
 Json flags_to_json(const TrainFlags& flags);
 TrainFlags flags_from_json(const Json& json);
 

@@ -25,19 +25,19 @@ std::string gibibytes(double bytes) { return fmt::format("{:.1f} GiB", bytes / (
 }  // namespace
 
 void check_splits(const TrainFlags& flags, std::int64_t train_images, std::int64_t test_images,
-                  const std::string& data_title) {
+                  const std::string& data_title, const std::string& items) {
   if (flags.num_val >= train_images) {
     throw ArgumentError(fmt::format(
-        "--num-val {} leaves no training images: {} has {}, and the validation images are taken "
-        "from them",
-        flags.num_val, data_title, train_images));
+        "--num-val {} leaves no training {}: {} has {}, and the validation {} are taken from "
+        "them",
+        flags.num_val, items, data_title, train_images, items));
   }
   if (flags.num_train > train_images - flags.num_val) {
     throw ArgumentError(fmt::format(
-        "--num-train {} with --num-val {} needs {} images, but {} has {} training images",
-        flags.num_train, flags.num_val,
+        "--num-train {} with --num-val {} needs {} {}, but {} has {} training {}", flags.num_train,
+        flags.num_val,
         static_cast<std::uint64_t>(flags.num_train) + static_cast<std::uint64_t>(flags.num_val),
-        data_title, train_images));
+        items, data_title, train_images, items));
   }
   if (flags.num_test > test_images) {
     throw ArgumentError(fmt::format("--num-test {} is more than the {} test images of {}",
@@ -58,8 +58,34 @@ void check_iterations(const TrainFlags& flags, std::int64_t iterations_per_epoch
   }
 }
 
+namespace {
+
+// The recurrent models: lstm reads images (N, C, H, W) as H steps of C * W
+// features; charlm reads rows (N, L) of symbols, num_classes of them.
+MemoryEstimate estimate_recurrent_memory(const TrainFlags& flags, const Shape& input,
+                                         std::int64_t num_classes) {
+  const double hidden = static_cast<double>(flags.hidden),
+               classes = static_cast<double>(num_classes);
+  const bool charlm = flags.model == "charlm";
+  const double steps = static_cast<double>(input[charlm ? 1 : 2]);
+  const double features = charlm ? kCharEmbedding : static_cast<double>(input[1] * input[3]);
+  double parameters = 4 * hidden * (features + hidden + 1) + hidden * classes + classes;
+  // Per step: the input, the gates (4H) and their activations, c and h, and
+  // for charlm the scores of every step.
+  double activations_per_example = steps * (features + 12 * hidden + (charlm ? 3 * classes : 0));
+  if (charlm) parameters += classes * features;
+  const double batch = std::max(static_cast<double>(flags.batch_size), kEvalBatch);
+  return {parameters * kParameterCopies * kBytesPerFloat,
+          batch * activations_per_example * kActivationCopies * kBytesPerFloat};
+}
+
+}  // namespace
+
 MemoryEstimate estimate_memory(const TrainFlags& flags, const Shape& image,
                                std::int64_t num_classes) {
+  if (flags.model == "lstm" || flags.model == "charlm") {
+    return estimate_recurrent_memory(flags, image, num_classes);
+  }
   const double c = static_cast<double>(image[1]), h = static_cast<double>(image[2]),
                w = static_cast<double>(image[3]), classes = static_cast<double>(num_classes);
   double parameters = 0, activations_per_image = c * h * w;
@@ -90,7 +116,8 @@ void check_memory(const TrainFlags& flags, const MemoryEstimate& estimate, doubl
   const bool batch_is_big = estimate.batch > estimate.model;
   const std::string flag = batch_is_big           ? "--batch-size"
                            : flags.model == "cnn" ? "--hidden or --filters"
-                                                  : "--hidden-dims";
+                           : flags.model == "fc"  ? "--hidden-dims"
+                                                  : "--hidden";
   throw ArgumentError(fmt::format(
       "this run needs about {} of memory ({} for the model and its optimizer state, {} for a "
       "batch of {}), more than this machine's {}: give a smaller {}",

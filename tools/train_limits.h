@@ -14,9 +14,10 @@
 namespace tg {
 
 // --num-train, --num-val and --num-test against the data set's
-// `train_images` and `test_images` (named `data_title` in messages).
+// `train_images` and `test_images` (named `data_title` in messages, the
+// examples called `items`: "images", "words").
 void check_splits(const TrainFlags& flags, std::int64_t train_images, std::int64_t test_images,
-                  const std::string& data_title);
+                  const std::string& data_title, const std::string& items = "images");
 
 // The training images the run uses (--num-train, or all but the validation ones).
 std::int64_t training_images(const TrainFlags& flags, std::int64_t train_images);
@@ -24,7 +25,12 @@ std::int64_t training_images(const TrainFlags& flags, std::int64_t train_images)
 // --epochs x the iterations of an epoch, at most kMaxIterations.
 void check_iterations(const TrainFlags& flags, std::int64_t iterations_per_epoch);
 
-// A rough upper estimate of the memory the run needs, in bytes.
+// The character embedding size of tools/train --model charlm.
+inline constexpr std::int64_t kCharEmbedding = 64;
+
+// A rough upper estimate of the memory the run needs, in bytes. `image` is
+// the training data's shape: images (N, C, H, W), for charlm rows (N, L) of
+// num_classes symbols.
 struct MemoryEstimate {
   double model;  // parameters, gradients, optimizer state, best copy, checkpoint
   double batch;  // activations and their gradients for one batch

@@ -49,8 +49,8 @@ import openblas_core
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-WORKLOADS = ["cnn_step", "cnn_bn_step", "mlp_step", "predict", "sbn", "conv", "tiny_ops",
-             "gemm_peak", "stream", "denormals", "train_epochs"]
+WORKLOADS = ["cnn_step", "cnn_bn_step", "mlp_step", "lstm_step", "charlm_step", "predict", "sbn",
+             "conv", "tiny_ops", "gemm_peak", "stream", "denormals", "train_epochs"]
 TAPEGRAD_ONLY = {"denormals"}  # a choice inside tapegrad; PyTorch has no such run
 ONCE = {"train_epochs"}  # long enough that one run per side is the protocol
 TORCH_PYTHONS = ["/usr/bin/python3"]  # tried after this interpreter
@@ -85,6 +85,10 @@ ROWS = [
         rate=("images_per_s", "img/s"), ratio_max=0.5),
     Row("mlp_step (ms/step)", "mlp_step", "median_ms", "ms", rate=("samples_per_s", "samples/s"),
         ratio_max=0.6),
+    Row("lstm_step (ms/step)", "lstm_step", "median_ms", "ms",
+        rate=("sequences_per_s", "seq/s"), ratio_max=1.0),
+    Row("charlm_step (ms/step)", "charlm_step", "median_ms", "ms",
+        rate=("symbols_per_s", "symbols/s"), ratio_max=1.0),
     Row("predict, batch 256 (ms)", "predict", "median_ms", "ms", rate=("images_per_s", "img/s")),
     Row("sbn fwd+bwd (ms)", "sbn", "median_ms", "ms", rate=("GBps", "GB/s"), ratio_max=0.45),
     Row("sbn fwd (ms)", "sbn", "fwd_median_ms", "ms", rate=("fwd_GBps", "GB/s")),
@@ -103,6 +107,7 @@ ROWS = [
         absolute_max=100),
     Row("peak RSS, cnn_bn_step process (MiB)", "cnn_bn_step", "peak_rss_mib", "MiB"),
     Row("peak RSS, mlp_step process (MiB)", "mlp_step", "peak_rss_mib", "MiB"),
+    Row("peak RSS, lstm_step process (MiB)", "lstm_step", "peak_rss_mib", "MiB"),
     Row("peak RSS, predict process (MiB)", "predict", "peak_rss_mib", "MiB"),
     Row("gemm n=2048, 1 thread (ms)", "gemm_peak", "median_ms", "ms", case="n=2048 t=1",
         rate=("GFLOPps", "GFLOP/s")),

@@ -42,6 +42,8 @@ const std::vector<Workload>& all_workloads() {
       {"sbn", tg::bench::run_sbn},
       {"conv", tg::bench::run_conv},
       {"mlp_step", tg::bench::run_mlp_step},
+      {"lstm_step", tg::bench::run_lstm_step},
+      {"charlm_step", tg::bench::run_charlm_step},
       {"predict", tg::bench::run_predict},
       {"tiny_ops", tg::bench::run_tiny_ops},
       {"gemm_peak", tg::bench::run_gemm_peak},

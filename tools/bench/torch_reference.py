@@ -52,8 +52,8 @@ import time
 import openblas_core
 import torch_train_epochs
 
-WORKLOADS = ["cnn_step", "cnn_bn_step", "sbn", "conv", "mlp_step", "predict", "tiny_ops",
-             "gemm_peak", "stream", "train_epochs"]
+WORKLOADS = ["cnn_step", "cnn_bn_step", "sbn", "conv", "mlp_step", "lstm_step", "charlm_step",
+             "predict", "tiny_ops", "gemm_peak", "stream", "train_epochs"]
 BLAS_CACHE = os.path.expanduser("~/.cache/tapegrad-bench-blas")
 OPENBLAS_DIR = "usr/lib/x86_64-linux-gnu/openblas-openmp"
 READY_MARK = "TAPEGRAD_BENCH_BLAS_READY"  # set once the process runs with the chosen BLAS
@@ -348,6 +348,74 @@ def run_mlp_step(torch):
                       "input_grad": False, "final_loss": round(loss, 5)}, [m])
 
 
+def run_lstm_step(torch):
+    """tapegrad's SequenceClassifier on one batch (tools/train --model lstm): x (64, 28, 28) as 28
+    steps of 28 features through nn.LSTM(28, 128, batch_first=True) from a zero state, the last
+    step's output through nn.Linear(128, 10), cross-entropy; Adam. PyTorch's default init."""
+    nn = torch.nn
+    generator = torch.Generator().manual_seed(1)
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(28, 128, batch_first=True)
+            self.out = nn.Linear(128, 10)
+
+        def forward(self, x):
+            h, _ = self.lstm(x)
+            return self.out(h[:, -1])
+
+    model = Classifier()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    n = 64
+    x, y = batch(torch, generator, (n, 28, 28))  # x needs no gradient
+    m, loss = timed_training(torch, model, optimizer, x, y, 3, 20, 10.0)
+    emit("lstm_step", {"N": n, "T": 28, "D": 28, "H": 128, "warmup": 3, **m.fields(),
+                       "sequences_per_s": round(n / (m.median_ms() / 1e3), 1),
+                       "input_grad": False, "final_loss": round(loss, 5)}, [m])
+
+
+def run_charlm_step(torch):
+    """tapegrad's CharRNN on one batch: 64 sequences of 17 symbols in [1, 71), nn.Embedding(71, 64),
+    nn.LSTM(64, 256, batch_first=True) over the first 16, nn.Linear(256, 71) at every step, the
+    cross-entropy of every next symbol summed and divided by N; Adam."""
+    nn, F = torch.nn, torch.nn.functional
+    generator = torch.Generator().manual_seed(1)
+    symbols, embed, hidden, n, steps = 71, 64, 256, 64, 16
+
+    class CharLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(symbols, embed)
+            self.lstm = nn.LSTM(embed, hidden, batch_first=True)
+            self.out = nn.Linear(hidden, symbols)
+
+        def forward(self, x):
+            h, _ = self.lstm(self.embed(x))
+            return self.out(h)
+
+    model = CharLM().train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    x = torch.randint(1, symbols, (n, steps + 1), generator=generator)
+    inputs, targets = x[:, :steps], x[:, 1:]
+    last = {}
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        scores = model(inputs)
+        loss = F.cross_entropy(scores.reshape(-1, symbols), targets.reshape(-1),
+                               reduction="sum") / n
+        loss.backward()
+        optimizer.step()
+        last["loss"] = loss.item()
+
+    m = measure(step, 3, 20, 10.0)
+    emit("charlm_step", {"N": n, "T": steps, "V": symbols, "D": embed, "H": hidden, "warmup": 3,
+                         **m.fields(),
+                         "symbols_per_s": round(n * steps / (m.median_ms() / 1e3), 1),
+                         "final_loss": round(last["loss"], 5)}, [m])
+
+
 def run_predict(torch):
     """tools/train's default model (Fashion-MNIST's 1x28x28 images) in evaluation mode under
     torch.inference_mode(), as tools/predict runs tapegrad's."""
@@ -558,6 +626,8 @@ def main(argv):
         "sbn": lambda: run_sbn(torch),
         "conv": lambda: run_conv(torch),
         "mlp_step": lambda: run_mlp_step(torch),
+        "lstm_step": lambda: run_lstm_step(torch),
+        "charlm_step": lambda: run_charlm_step(torch),
         "predict": lambda: run_predict(torch),
         "tiny_ops": lambda: run_tiny_ops(torch),
         "gemm_peak": lambda: run_gemm_peak(torch, openblas, args.threads),

@@ -1,7 +1,8 @@
 // The workloads of shared/bench/workloads.md, each printing its JSON records
 // through the context. One file per group: model_steps.cc (cnn_step,
-// cnn_bn_step, mlp_step), predict.cc, kernels.cc (sbn, conv), tiny_ops.cc,
-// ceilings.cc (gemm_peak, stream), denormals.cc, train_epochs.cc.
+// cnn_bn_step, mlp_step), recurrent_steps.cc (lstm_step, charlm_step),
+// predict.cc, kernels.cc (sbn, conv), tiny_ops.cc, ceilings.cc (gemm_peak,
+// stream), denormals.cc, train_epochs.cc.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,8 @@ struct BenchContext {
 void run_cnn_step(const BenchContext& context);
 void run_cnn_bn_step(const BenchContext& context);
 void run_mlp_step(const BenchContext& context);
+void run_lstm_step(const BenchContext& context);
+void run_charlm_step(const BenchContext& context);
 void run_predict(const BenchContext& context);
 void run_sbn(const BenchContext& context);
 void run_conv(const BenchContext& context);
