@@ -56,8 +56,10 @@ TAPEGRAD_TEST_PERTURB_RANK=1 "${mpirun[@]}" -np 2 "$train" "${run[@]}" --epochs 
 grep -q "the parameters of rank 1 differ from rank 0's" "$work/perturbed.txt" ||
   { cat "$work/perturbed.txt"; fail "the drifting rank is not named"; }
 
-# SIGKILL to rank 1 mid-run.
-long=(--epochs 4 --checkpoint-every 5)
+# SIGKILL to rank 1 mid-run. 12 epochs of this tiny run last about a second
+# without sanitizers (4 ended before a 0.5 s wait on a quiet machine), and
+# the signal goes 0.1 s after the first checkpoint, written as training starts.
+long=(--epochs 12 --checkpoint-every 5)
 "${mpirun[@]}" -np 2 "$train" "${run[@]}" "${long[@]}" --out "$work/reference" \
   >"$work/reference.txt" 2>&1 || { cat "$work/reference.txt"; fail "the reference run failed"; }
 "${mpirun[@]}" -np 2 "$train" "${run[@]}" "${long[@]}" --out "$work/killed" >"$work/killed.txt" 2>&1 &
@@ -66,7 +68,7 @@ for _ in $(seq 1 3000); do
   [[ -f "$work/killed/checkpoint.tgck" ]] && break
   sleep 0.01
 done
-sleep 0.5
+sleep 0.1
 victim=""
 for pid in $(pgrep -P "$launcher"); do
   if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then
@@ -96,7 +98,7 @@ for _ in $(seq 1 3000); do
   [[ -f "$work/stopped/checkpoint.tgck" ]] && break
   sleep 0.01
 done
-sleep 0.5
+sleep 0.1
 for pid in $(pgrep -P "$launcher"); do
   if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1"; then
     kill -INT "$pid"
