@@ -46,7 +46,7 @@ void forward_steps(const Tensor& h0, const Tensor& bx, const Tensor& bh, const R
                    Tensor& h, GruCache& cache) {
   const std::int64_t n = dims.n, steps = dims.t, d = dims.d, hidden = dims.h;
   auto all_gates = as_matrix<T>(cache.gates, n * steps, kGates * hidden);
-  multiply(all_gates, as_matrix<T>(cache.x, n * steps, d), as_matrix<T>(cache.wx));
+  multiply_in_blocks(all_gates, as_matrix<T>(cache.x, n * steps, d), as_matrix<T>(cache.wx));
   all_gates.rowwise() += as_row<T>(bx);
   Tensor hh = Tensor::empty({n, kGates * hidden}, h.dtype());  // one step's prev_h Wh + bh
   const auto wh = as_matrix<T>(cache.wh);
@@ -161,13 +161,15 @@ GruGrads backward_steps(const Tensor& dh, const GruCache& cache, const Recurrent
   const auto all_dgh = as_matrix<T>(std::as_const(dgh), n * steps, kGates * hidden);
   if (need_dx) {
     grads.dx = Tensor::empty({n, steps, d}, dtype);
-    multiply(as_matrix<T>(grads.dx, n * steps, d), all_dgx, as_matrix<T>(cache.wx).transpose());
+    multiply_in_blocks(as_matrix<T>(grads.dx, n * steps, d), all_dgx,
+                       as_matrix<T>(cache.wx).transpose());
   }
   grads.dwx = Tensor::empty(cache.wx.shape(), dtype);
-  multiply(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(), all_dgx);
+  multiply_in_blocks(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(),
+                     all_dgx);
   grads.dwh = Tensor::empty(cache.wh.shape(), dtype);
-  multiply(as_matrix<T>(grads.dwh), as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(),
-           all_dgh);
+  multiply_in_blocks(as_matrix<T>(grads.dwh),
+                     as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(), all_dgh);
   grads.dbx = Tensor::empty({kGates * hidden}, dtype);
   as_row<T>(grads.dbx) = all_dgx.colwise().sum();
   grads.dbh = Tensor::empty({kGates * hidden}, dtype);

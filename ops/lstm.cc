@@ -49,7 +49,7 @@ void forward_steps(const Tensor& h0, const Tensor& b, const RecurrentDims& dims,
   const std::int64_t n = dims.n, steps = dims.t, d = dims.d, hidden = dims.h;
   // Every step's x Wx + b at once; each step then adds prev_h Wh.
   auto all_gates = as_matrix<T>(cache.gates, n * steps, kGates * hidden);
-  multiply(all_gates, as_matrix<T>(cache.x, n * steps, d), as_matrix<T>(cache.wx));
+  multiply_in_blocks(all_gates, as_matrix<T>(cache.x, n * steps, d), as_matrix<T>(cache.wx));
   all_gates.rowwise() += as_row<T>(b);
   const auto wh = as_matrix<T>(cache.wh);
   const auto h0_rows = as_matrix<T>(h0);
@@ -172,13 +172,15 @@ LstmGrads backward_steps(const Tensor& dh, const Tensor& dc_last, const LstmCach
   const auto all_da = as_matrix<T>(std::as_const(da), n * steps, kGates * hidden);
   if (need_dx) {
     grads.dx = Tensor::empty({n, steps, d}, dtype);
-    multiply(as_matrix<T>(grads.dx, n * steps, d), all_da, as_matrix<T>(cache.wx).transpose());
+    multiply_in_blocks(as_matrix<T>(grads.dx, n * steps, d), all_da,
+                       as_matrix<T>(cache.wx).transpose());
   }
   grads.dwx = Tensor::empty(cache.wx.shape(), dtype);
-  multiply(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(), all_da);
+  multiply_in_blocks(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(),
+                     all_da);
   grads.dwh = Tensor::empty(cache.wh.shape(), dtype);
-  multiply(as_matrix<T>(grads.dwh), as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(),
-           all_da);
+  multiply_in_blocks(as_matrix<T>(grads.dwh),
+                     as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(), all_da);
   grads.db = Tensor::empty({kGates * hidden}, dtype);
   as_row<T>(grads.db) = all_da.colwise().sum();
   return grads;

@@ -4,6 +4,7 @@
 #include "graph/eigen.h"
 #include "graph/op.h"
 #include "graph/parallel.h"
+#include "ops/matrix_product.h"
 
 namespace tg {
 namespace {
@@ -54,10 +55,17 @@ void for_each_entry(const Dims& d, F product) {
 template <class T>
 Tensor forward(const Tensor& a, const Tensor& b, const Dims& d) {
   Tensor out = Tensor::empty(out_shape(a, d), a.dtype());
+  if (d.b_step == 0) {
+    // Shared b: one product of the stacked rows of a.
+    multiply_in_blocks(MatrixView<T>(out.data<T>(), d.batch * d.m, d.n),
+                       ConstMatrixView<T>(a.data<T>(), d.batch * d.m, d.k),
+                       ConstMatrixView<T>(b.data<T>(), d.k, d.n));
+    return out;
+  }
   for_each_entry(d, [&](std::int64_t i) {
-    MatrixView<T>(out.data<T>() + i * d.m * d.n, d.m, d.n).noalias() =
-        ConstMatrixView<T>(a.data<T>() + i * d.m * d.k, d.m, d.k) *
-        ConstMatrixView<T>(b.data<T>() + i * d.b_step, d.k, d.n);
+    multiply(MatrixView<T>(out.data<T>() + i * d.m * d.n, d.m, d.n),
+             ConstMatrixView<T>(a.data<T>() + i * d.m * d.k, d.m, d.k),
+             ConstMatrixView<T>(b.data<T>() + i * d.b_step, d.k, d.n));
   });
   return out;
 }
@@ -72,24 +80,31 @@ MatmulGrads backward(const Tensor& dout, const MatmulCache& cache, const Dims& d
   if (need_da) {
     grads.da = Tensor::empty(cache.a.shape(), dout.dtype());
     T* da = grads.da.data<T>();
-    for_each_entry(d, [&](std::int64_t i) {
-      MatrixView<T>(da + i * d.m * d.k, d.m, d.k).noalias() =
-          ConstMatrixView<T>(g + i * d.m * d.n, d.m, d.n) *
-          ConstMatrixView<T>(b + i * d.b_step, d.k, d.n).transpose();
-    });
+    if (d.b_step == 0) {
+      multiply_in_blocks(MatrixView<T>(da, d.batch * d.m, d.k),
+                         ConstMatrixView<T>(g, d.batch * d.m, d.n),
+                         ConstMatrixView<T>(b, d.k, d.n).transpose());
+    } else {
+      for_each_entry(d, [&](std::int64_t i) {
+        multiply(MatrixView<T>(da + i * d.m * d.k, d.m, d.k),
+                 ConstMatrixView<T>(g + i * d.m * d.n, d.m, d.n),
+                 ConstMatrixView<T>(b + i * d.b_step, d.k, d.n).transpose());
+      });
+    }
   }
   if (!need_db) return grads;
   grads.db = Tensor::empty(cache.b.shape(), dout.dtype());
   T* db = grads.db.data<T>();
   if (d.b_step == 0) {
     // Shared b: db = sum_i a_i^T dout_i, one product of the stacked rows.
-    MatrixView<T>(db, d.k, d.n).noalias() = ConstMatrixView<T>(a, d.batch * d.m, d.k).transpose() *
-                                            ConstMatrixView<T>(g, d.batch * d.m, d.n);
+    multiply_in_blocks(MatrixView<T>(db, d.k, d.n),
+                       ConstMatrixView<T>(a, d.batch * d.m, d.k).transpose(),
+                       ConstMatrixView<T>(g, d.batch * d.m, d.n));
   } else {
     for_each_entry(d, [&](std::int64_t i) {
-      MatrixView<T>(db + i * d.b_step, d.k, d.n).noalias() =
-          ConstMatrixView<T>(a + i * d.m * d.k, d.m, d.k).transpose() *
-          ConstMatrixView<T>(g + i * d.m * d.n, d.m, d.n);
+      multiply(MatrixView<T>(db + i * d.b_step, d.k, d.n),
+               ConstMatrixView<T>(a + i * d.m * d.k, d.m, d.k).transpose(),
+               ConstMatrixView<T>(g + i * d.m * d.n, d.m, d.n));
     });
   }
   return grads;

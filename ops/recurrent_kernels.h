@@ -16,6 +16,7 @@
 #include "graph/eigen.h"
 #include "graph/parallel.h"
 #include "graph/tensor.h"
+#include "ops/matrix_product.h"
 
 namespace tg {
 
@@ -76,17 +77,6 @@ template <class T>
 void tanh_in_place(T* x, std::int64_t n) {
   ArrayView<T> a(x, n);
   a = a.tanh();
-}
-
-// dst = lhs * rhs (or dst += lhs * rhs). One place for the layers' matrix
-// products; Eigen's GEMM, dst must not alias lhs or rhs.
-template <class Dst, class Lhs, class Rhs>
-void multiply(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate = false) {
-  if (accumulate) {
-    dst.noalias() += lhs * rhs;
-  } else {
-    dst.noalias() = lhs * rhs;
-  }
 }
 
 // The batch cut into blocks of consecutive examples, each run through every

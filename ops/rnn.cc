@@ -20,7 +20,7 @@ void forward_steps(const Tensor& x, const Tensor& h0, const Tensor& b, const Rec
   // tanh in place, so h holds the pre-activations until its step runs.
   Tensor& h = cache.h;
   auto all_h = as_matrix<T>(h, n * steps, hidden);
-  multiply(all_h, as_matrix<T>(x, n * steps, d), as_matrix<T>(cache.wx));
+  multiply_in_blocks(all_h, as_matrix<T>(x, n * steps, d), as_matrix<T>(cache.wx));
   all_h.rowwise() += as_row<T>(b);
   const auto wh = as_matrix<T>(cache.wh);
   const auto h0_rows = as_matrix<T>(h0);
@@ -97,13 +97,15 @@ RnnGrads backward_steps(const Tensor& dh, const RnnCache& cache, const Recurrent
   const auto all_da = as_matrix<T>(std::as_const(da), n * steps, hidden);
   if (need_dx) {
     grads.dx = Tensor::empty({n, steps, d}, dh.dtype());
-    multiply(as_matrix<T>(grads.dx, n * steps, d), all_da, as_matrix<T>(cache.wx).transpose());
+    multiply_in_blocks(as_matrix<T>(grads.dx, n * steps, d), all_da,
+                       as_matrix<T>(cache.wx).transpose());
   }
   grads.dwx = Tensor::empty(cache.wx.shape(), dh.dtype());
-  multiply(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(), all_da);
+  multiply_in_blocks(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(),
+                     all_da);
   grads.dwh = Tensor::empty(cache.wh.shape(), dh.dtype());
-  multiply(as_matrix<T>(grads.dwh), as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(),
-           all_da);
+  multiply_in_blocks(as_matrix<T>(grads.dwh),
+                     as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(), all_da);
   grads.db = Tensor::empty({hidden}, dh.dtype());
   as_row<T>(grads.db) = all_da.colwise().sum();
   return grads;

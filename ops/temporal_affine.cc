@@ -26,7 +26,7 @@ Tensor forward(const Tensor& x, const Tensor& w, const Tensor& b) {
   const std::int64_t rows = x.dim(0) * x.dim(1), d = x.dim(2), m = w.dim(1);
   Tensor out = Tensor::empty({x.dim(0), x.dim(1), m}, x.dtype());
   auto o = as_matrix<T>(out, rows, m);
-  multiply(o, as_matrix<T>(x, rows, d), as_matrix<T>(w));
+  multiply_in_blocks(o, as_matrix<T>(x, rows, d), as_matrix<T>(w));
   o.rowwise() += as_row<T>(b);
   return out;
 }
@@ -38,10 +38,10 @@ TemporalAffineGrads backward(const Tensor& dout, const TemporalAffineCache& cach
   TemporalAffineGrads grads;
   if (need_dx) {
     grads.dx = Tensor::empty(cache.x.shape(), dout.dtype());
-    multiply(as_matrix<T>(grads.dx, rows, d), g, as_matrix<T>(cache.w).transpose());
+    multiply_in_blocks(as_matrix<T>(grads.dx, rows, d), g, as_matrix<T>(cache.w).transpose());
   }
   grads.dw = Tensor::empty(cache.w.shape(), dout.dtype());
-  multiply(as_matrix<T>(grads.dw), as_matrix<T>(cache.x, rows, d).transpose(), g);
+  multiply_in_blocks(as_matrix<T>(grads.dw), as_matrix<T>(cache.x, rows, d).transpose(), g);
   grads.db = Tensor::empty({m}, dout.dtype());
   as_row<T>(grads.db) = g.colwise().sum();
   return grads;
