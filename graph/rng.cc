@@ -25,17 +25,33 @@ Rng::Rng(std::uint64_t seed) {
   for (auto& word : state_.words) word = splitmix64(seed);
 }
 
+namespace {
+
+// One step of xoshiro256** on the four state words: the next draw.
+std::uint64_t advance(std::uint64_t& s0, std::uint64_t& s1, std::uint64_t& s2, std::uint64_t& s3) {
+  const std::uint64_t result = rotate_left(s1 * 5, 7) * 9;
+  const std::uint64_t t = s1 << 17;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotate_left(s3, 45);
+  return result;
+}
+
+}  // namespace
+
 std::uint64_t Rng::next_u64() {
   auto& s = state_.words;
-  const std::uint64_t result = rotate_left(s[1] * 5, 7) * 9;
-  const std::uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotate_left(s[3], 45);
-  return result;
+  return advance(s[0], s[1], s[2], s[3]);
+}
+
+void Rng::fill(std::uint64_t* out, std::int64_t count) {
+  auto& s = state_.words;
+  std::uint64_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+  for (std::int64_t i = 0; i < count; ++i) out[i] = advance(s0, s1, s2, s3);
+  s = {s0, s1, s2, s3};
 }
 
 double Rng::uniform() {

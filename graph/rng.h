@@ -22,6 +22,9 @@ class Rng {
   explicit Rng(std::uint64_t seed = 0);
 
   std::uint64_t next_u64();
+  // out[0..count) = the next `count` next_u64() draws, in order (a loop that
+  // keeps the state in registers: dropout draws one per two elements).
+  void fill(std::uint64_t* out, std::int64_t count);
   double uniform();                          // [0, 1)
   double uniform(double low, double high);   // [low, high)
   double normal();                           // N(0, 1), Box-Muller

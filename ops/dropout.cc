@@ -1,5 +1,6 @@
 #include "ops/dropout.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "graph/checks.h"
@@ -11,19 +12,25 @@ namespace {
 
 constexpr char kOp[] = "dropout";
 
-// Fills mask with 1 / keep_prob (kept) or 0, one 32-bit uniform per element:
-// kept when it falls below keep_prob * 2^32.
+// Fills mask with 1 / keep_prob (kept) or 0, one 32-bit uniform per element
+// (the low then the high half of each 64-bit draw): kept when it falls below
+// keep_prob * 2^32.
 template <class T>
 void fill_mask(T* mask, std::int64_t n, double keep_prob, Rng& rng) {
   const auto threshold = static_cast<std::uint64_t>(std::ldexp(keep_prob, 32));
   const T kept = static_cast<T>(1.0 / keep_prob);
-  std::int64_t i = 0;
-  for (; i + 1 < n; i += 2) {
-    const std::uint64_t bits = rng.next_u64();
-    mask[i] = (bits & 0xffffffffu) < threshold ? kept : T(0);
-    mask[i + 1] = (bits >> 32) < threshold ? kept : T(0);
+  constexpr std::int64_t kChunk = 256;  // draws per call of rng.fill
+  std::uint64_t draws[kChunk];
+  for (std::int64_t begin = 0; begin < n; begin += 2 * kChunk) {
+    const std::int64_t length = std::min(2 * kChunk, n - begin);
+    rng.fill(draws, (length + 1) / 2);
+    T* out = mask + begin;
+#pragma omp simd
+    for (std::int64_t i = 0; i < length; ++i) {
+      const std::uint64_t half = (draws[i / 2] >> (32 * (i % 2))) & 0xffffffffu;
+      out[i] = half < threshold ? kept : T(0);
+    }
   }
-  if (i < n) mask[i] = (rng.next_u64() & 0xffffffffu) < threshold ? kept : T(0);
 }
 
 }  // namespace

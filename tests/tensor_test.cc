@@ -142,6 +142,21 @@ TEST_CASE("Rng state round-trips and below() stays in range") {
   for (int i = 0; i < 1000; ++i) CHECK(rng.below(7) < 7);
 }
 
+TEST_CASE("Rng::fill gives the draws next_u64 would, and leaves the same state") {
+  // xoshiro256**'s reference output for the state {1, 2, 3, 4}.
+  Rng known(0);
+  known.set_state({{1, 2, 3, 4}, false, 0.0});
+  std::uint64_t first[2];
+  known.fill(first, 2);
+  CHECK(first[0] == 11520u);
+  CHECK(first[1] == 0u);
+  Rng one_by_one(77), filled(77);
+  std::vector<std::uint64_t> draws(1001);
+  filled.fill(draws.data(), static_cast<std::int64_t>(draws.size()));
+  for (std::uint64_t draw : draws) CHECK(draw == one_by_one.next_u64());
+  CHECK(filled.state() == one_by_one.state());
+}
+
 TEST_CASE("Printing with fmt") {
   const Tensor t = Tensor::from_values({2, 2}, {1, 2, 3, 4});
   CHECK(fmt::format("{}", t) == "tensor(float32, (2,2),\n[[1, 2],\n [3, 4]])");
