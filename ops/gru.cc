@@ -132,7 +132,7 @@ void cell_backward(std::int64_t first, std::int64_t last, std::int64_t hidden,
 template <class T>
 GruGrads backward_steps(const Tensor& dh, const GruCache& cache, const RecurrentDims& dims,
                         bool need_dx) {
-  const std::int64_t n = dims.n, steps = dims.t, d = dims.d, hidden = dims.h;
+  const std::int64_t n = dims.n, steps = dims.t, hidden = dims.h;
   const DType dtype = dh.dtype();
   const Shape gates_shape{n, steps, kGates * hidden};
   Tensor dgx = Tensor::empty(gates_shape, dtype);
@@ -157,23 +157,13 @@ GruGrads backward_steps(const Tensor& dh, const GruCache& cache, const Recurrent
   });
   GruGrads grads;
   grads.dh = std::move(dnext);
-  const auto all_dgx = as_matrix<T>(std::as_const(dgx), n * steps, kGates * hidden);
-  const auto all_dgh = as_matrix<T>(std::as_const(dgh), n * steps, kGates * hidden);
-  if (need_dx) {
-    grads.dx = Tensor::empty({n, steps, d}, dtype);
-    multiply_in_blocks(as_matrix<T>(grads.dx, n * steps, d), all_dgx,
-                       as_matrix<T>(cache.wx).transpose());
-  }
-  grads.dwx = Tensor::empty(cache.wx.shape(), dtype);
-  multiply_in_blocks(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(),
-                     all_dgx);
-  grads.dwh = Tensor::empty(cache.wh.shape(), dtype);
-  multiply_in_blocks(as_matrix<T>(grads.dwh),
-                     as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(), all_dgh);
-  grads.dbx = Tensor::empty({kGates * hidden}, dtype);
-  as_row<T>(grads.dbx) = all_dgx.colwise().sum();
+  ProductGrads products =
+      product_grads<T>(dims, cache.x, cache.prev_h, cache.wx, cache.wh, dgx, dgh, need_dx);
+  move_product_grads(products, grads);
+  grads.dbx = std::move(products.db);
   grads.dbh = Tensor::empty({kGates * hidden}, dtype);
-  as_row<T>(grads.dbh) = all_dgh.colwise().sum();
+  as_row<T>(grads.dbh) =
+      as_matrix<T>(std::as_const(dgh), n * steps, kGates * hidden).colwise().sum();
   return grads;
 }
 

@@ -143,7 +143,7 @@ void cell_backward(std::int64_t first, std::int64_t last, std::int64_t hidden,
 template <class T>
 LstmGrads backward_steps(const Tensor& dh, const Tensor& dc_last, const LstmCache& cache,
                          const RecurrentDims& dims, bool need_dx) {
-  const std::int64_t n = dims.n, steps = dims.t, d = dims.d, hidden = dims.h;
+  const std::int64_t n = dims.n, steps = dims.t, hidden = dims.h;
   const DType dtype = cache.x.dtype();
   Tensor da = Tensor::empty({n, steps, kGates * hidden}, dtype);
   Tensor dnext_h = Tensor::zeros({n, hidden}, dtype);
@@ -169,20 +169,10 @@ LstmGrads backward_steps(const Tensor& dh, const Tensor& dc_last, const LstmCach
   LstmGrads grads;
   grads.dh = std::move(dnext_h);
   grads.dc = std::move(dnext_c);
-  const auto all_da = as_matrix<T>(std::as_const(da), n * steps, kGates * hidden);
-  if (need_dx) {
-    grads.dx = Tensor::empty({n, steps, d}, dtype);
-    multiply_in_blocks(as_matrix<T>(grads.dx, n * steps, d), all_da,
-                       as_matrix<T>(cache.wx).transpose());
-  }
-  grads.dwx = Tensor::empty(cache.wx.shape(), dtype);
-  multiply_in_blocks(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(),
-                     all_da);
-  grads.dwh = Tensor::empty(cache.wh.shape(), dtype);
-  multiply_in_blocks(as_matrix<T>(grads.dwh),
-                     as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(), all_da);
-  grads.db = Tensor::empty({kGates * hidden}, dtype);
-  as_row<T>(grads.db) = all_da.colwise().sum();
+  ProductGrads products =
+      product_grads<T>(dims, cache.x, cache.prev_h, cache.wx, cache.wh, da, da, need_dx);
+  move_product_grads(products, grads);
+  grads.db = std::move(products.db);
   return grads;
 }
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "graph/eigen.h"
 #include "graph/parallel.h"
@@ -77,6 +78,44 @@ template <class T>
 void tanh_in_place(T* x, std::int64_t n) {
   ArrayView<T> a(x, n);
   a = a.tanh();
+}
+
+// The gradients of a recurrent layer's two products over the whole sequence,
+// x Wx and prev_h Wh, from those of their results dgx and dgh (rows of the
+// (N, T) steps): dx = dgx Wx^T (when need_dx, shaped (N, T, D)),
+// dWx = x^T dgx, dWh = prev_h^T dgh; and db = the column sums of dgx.
+struct ProductGrads {
+  Tensor dx, dwx, dwh, db;
+};
+
+template <class T>
+ProductGrads product_grads(const RecurrentDims& dims, const Tensor& x, const Tensor& prev_h,
+                           const Tensor& wx, const Tensor& wh, const Tensor& dgx, const Tensor& dgh,
+                           bool need_dx) {
+  const std::int64_t rows = dims.n * dims.t, width = wx.dim(1);
+  const auto all_dgx = as_matrix<T>(dgx, rows, width);
+  ProductGrads grads;
+  if (need_dx) {
+    grads.dx = Tensor::empty({dims.n, dims.t, dims.d}, dgx.dtype());
+    multiply_in_blocks(as_matrix<T>(grads.dx, rows, dims.d), all_dgx, as_matrix<T>(wx).transpose());
+  }
+  grads.dwx = Tensor::empty(wx.shape(), dgx.dtype());
+  multiply_in_blocks(as_matrix<T>(grads.dwx), as_matrix<T>(x, rows, dims.d).transpose(), all_dgx);
+  grads.dwh = Tensor::empty(wh.shape(), dgx.dtype());
+  multiply_in_blocks(as_matrix<T>(grads.dwh), as_matrix<T>(prev_h, rows, dims.h).transpose(),
+                     as_matrix<T>(dgh, rows, width));
+  grads.db = Tensor::empty({width}, dgx.dtype());
+  as_row<T>(grads.db) = all_dgx.colwise().sum();
+  return grads;
+}
+
+// Moves dx, dWx and dWh into a layer's gradients (RnnGrads, LstmGrads,
+// GruGrads); db is the caller's (GRU has two biases).
+template <class Grads>
+void move_product_grads(ProductGrads& from, Grads& to) {
+  to.dx = std::move(from.dx);
+  to.dwx = std::move(from.dwx);
+  to.dwh = std::move(from.dwh);
 }
 
 // The batch cut into blocks of consecutive examples, each run through every

@@ -65,7 +65,7 @@ RnnForward run_forward(OpName op, bool sequence, const Tensor& x, const Tensor& 
 template <class T>
 RnnGrads backward_steps(const Tensor& dh, const RnnCache& cache, const RecurrentDims& dims,
                         bool need_dx) {
-  const std::int64_t n = dims.n, steps = dims.t, d = dims.d, hidden = dims.h;
+  const std::int64_t n = dims.n, steps = dims.t, hidden = dims.h;
   // da: the gradient of every step's pre-activation, dA = (dh_t + dnext) * (1 - h_t^2),
   // where dnext = dA_{t+1} Wh^T reaches h_t from the step after it.
   Tensor da = Tensor::empty({n, steps, hidden}, dh.dtype());
@@ -94,20 +94,10 @@ RnnGrads backward_steps(const Tensor& dh, const RnnCache& cache, const Recurrent
   });
   RnnGrads grads;
   grads.dh = std::move(dnext);
-  const auto all_da = as_matrix<T>(std::as_const(da), n * steps, hidden);
-  if (need_dx) {
-    grads.dx = Tensor::empty({n, steps, d}, dh.dtype());
-    multiply_in_blocks(as_matrix<T>(grads.dx, n * steps, d), all_da,
-                       as_matrix<T>(cache.wx).transpose());
-  }
-  grads.dwx = Tensor::empty(cache.wx.shape(), dh.dtype());
-  multiply_in_blocks(as_matrix<T>(grads.dwx), as_matrix<T>(cache.x, n * steps, d).transpose(),
-                     all_da);
-  grads.dwh = Tensor::empty(cache.wh.shape(), dh.dtype());
-  multiply_in_blocks(as_matrix<T>(grads.dwh),
-                     as_matrix<T>(cache.prev_h, n * steps, hidden).transpose(), all_da);
-  grads.db = Tensor::empty({hidden}, dh.dtype());
-  as_row<T>(grads.db) = all_da.colwise().sum();
+  ProductGrads products =
+      product_grads<T>(dims, cache.x, cache.prev_h, cache.wx, cache.wh, da, da, need_dx);
+  move_product_grads(products, grads);
+  grads.db = std::move(products.db);
   return grads;
 }
 

@@ -12,7 +12,7 @@ packages=(
   doctest-dev            # doctest 2.4: the test framework
   zlib1g-dev             # reading .gz IDX files
   libpng-dev             # reading PNG images in tools/predict
-  libdnnl-dev            # oneDNN 2.6: conv2d's float32 kernels (libdnnl2 brings libOpenCL)
+  libdnnl-dev            # oneDNN 2.6: conv2d's and matrix products' float32 kernels (libdnnl2 brings libOpenCL)
   python3-numpy          # tools/npy_predict.py and its test: the NumPy export, checked
   python3                # the layering test, tools/architecture.py, tools/bench/compare.py
   libopenmpi-dev         # Open MPI 4.1: data-parallel training (distributed/), headers and libmpi
