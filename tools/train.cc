@@ -214,7 +214,9 @@ std::string default_run_folder(const tg::TrainFlags& flags) {
   const std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return tg::from_user_folder(fmt::format("runs/{}-{}-{}", flags.data, flags.model, stamp));
+  // The language model reads a word list, not --data's images.
+  const std::string data = flags.model == "charlm" ? "words" : flags.data;
+  return tg::from_user_folder(fmt::format("runs/{}-{}-{}", data, flags.model, stamp));
 }
 
 // The flags the run in a checkpoint recorded.

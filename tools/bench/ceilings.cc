@@ -1,6 +1,7 @@
 // What this machine can do at best, to read the other numbers against:
-// Eigen's single-precision GEMM (gemm_peak) and memory bandwidth with plain
-// loops split over the threads (stream).
+// single-precision GEMM (gemm_peak: tapegrad's products, oneDNN's sgemm in
+// blocks chosen from the shapes, and Eigen's alone) and memory bandwidth
+// with plain loops split over the threads (stream).
 #include <fmt/format.h>
 #include <omp.h>
 
@@ -13,6 +14,7 @@
 #include "graph/parallel.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
+#include "ops/matrix_product.h"
 #include "tools/bench/workloads.h"
 
 namespace tg::bench {
@@ -28,24 +30,30 @@ void run_gemm_size(const BenchContext& context, std::int64_t n) {
   Tensor c = Tensor::zeros({n, n});
   const double flop =
       2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
-  for (const int threads : {1, 2}) {
-    omp_set_num_threads(threads);
-    if (!context.wants_case(fmt::format("n={} t={}", n, threads))) continue;
-    const Protocol protocol = context.protocol(1, 10, 3.0);
-    const Measurement m = measure(protocol, [&] {
-      MatrixView<float> out = as_matrix<float>(c);
-      out.noalias() = as_matrix<float>(a) * as_matrix<float>(b);
-    });
-    Record record("gemm_peak");
-    record.set("case", fmt::format("n={} t={}", n, threads))
-        .set("api", "eigen")
-        .set("size", n)
-        .set("threads", threads)
-        .set("warmup", protocol.warmup)
-        .add_timing(m)
-        .set("GFLOPps", giga_per_s(flop, m.stats.median_ms))
-        .set("GFLOPps_best", giga_per_s(flop, m.stats.min_ms));
-    context.emit(record);
+  for (const bool eigen : {false, true}) {
+    for (const int threads : {1, 2}) {
+      omp_set_num_threads(threads);
+      const std::string name = fmt::format("{}n={} t={}", eigen ? "eigen " : "", n, threads);
+      if (!context.wants_case(name)) continue;
+      const Protocol protocol = context.protocol(1, 10, 3.0);
+      const Measurement m = measure(protocol, [&] {
+        if (eigen) {
+          as_matrix<float>(c).noalias() = as_matrix<float>(a) * as_matrix<float>(b);
+        } else {
+          multiply_in_blocks(as_matrix<float>(c), as_matrix<float>(a), as_matrix<float>(b));
+        }
+      });
+      Record record("gemm_peak");
+      record.set("case", name)
+          .set("api", eigen ? "eigen" : "tapegrad (oneDNN sgemm in blocks)")
+          .set("size", n)
+          .set("threads", threads)
+          .set("warmup", protocol.warmup)
+          .add_timing(m)
+          .set("GFLOPps", giga_per_s(flop, m.stats.median_ms))
+          .set("GFLOPps_best", giga_per_s(flop, m.stats.min_ms));
+      context.emit(record);
+    }
   }
   omp_set_num_threads(context.threads);
 }
