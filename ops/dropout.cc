@@ -12,9 +12,9 @@ namespace {
 
 constexpr char kOp[] = "dropout";
 
-// Fills mask with 1 / keep_prob (kept) or 0, one 32-bit uniform per element
-// (the low then the high half of each 64-bit draw): kept when it falls below
-// keep_prob * 2^32.
+// Fills mask with 1 / keep_prob (kept) or 0, one 32-bit uniform per element:
+// element i takes half (i mod 2) of draw i / 2 (the low half first), and is
+// kept when that falls below keep_prob * 2^32.
 template <class T>
 void fill_mask(T* mask, std::int64_t n, double keep_prob, Rng& rng) {
   const auto threshold = static_cast<std::uint64_t>(std::ldexp(keep_prob, 32));

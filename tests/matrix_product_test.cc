@@ -1,7 +1,8 @@
 // ops/matrix_product.h against a plain triple loop in double, on shapes on
 // both sides of the oneDNN threshold, odd sizes, blocks of larger matrices
-// (row strides above the width), transposed views and accumulation; and the
-// split into blocks: equal lengths, every row once.
+// (row strides above the width), transposed views and accumulation; which
+// kernel runs on which side of the threshold; the split into blocks (equal
+// lengths, every row once) and its bits for any thread count.
 #include "ops/matrix_product.h"
 
 #include <doctest/doctest.h>
@@ -62,8 +63,9 @@ void check_products() {
     std::int64_t m, n, k;
   };
   Rng rng(3);
-  for (const Case& c : {Case{3, 5, 7}, Case{31, 33, 35}, Case{40, 150, 60}, Case{1, 300, 257},
-                        Case{257, 1, 300}, Case{97, 113, 301}}) {
+  // 31x32x32 is just below kSgemmMinWork (32^3), 32x32x33 just above.
+  for (const Case& c : {Case{3, 5, 7}, Case{31, 32, 32}, Case{32, 32, 33}, Case{40, 150, 60},
+                        Case{1, 300, 257}, Case{257, 1, 300}, Case{97, 113, 301}}) {
     CAPTURE(c.m);
     CAPTURE(c.n);
     CAPTURE(c.k);
@@ -110,8 +112,6 @@ TEST_CASE("product blocks: nearly equal, aligned to 16, every row once") {
       CAPTURE(other);
       REQUIRE(blocks.count >= 1);
       CHECK(blocks.count <= 4);
-      CHECK(block_begin(blocks, 0) == 0);
-      CHECK(block_begin(blocks, blocks.count) == split);
       for (std::int64_t b = 0; b < blocks.count; ++b) {
         const std::int64_t length = block_begin(blocks, b + 1) - block_begin(blocks, b);
         if (blocks.count > 1) CHECK(length >= 16);
@@ -126,21 +126,67 @@ TEST_CASE("product blocks: nearly equal, aligned to 16, every row once") {
   CHECK(block_begin(mlp, 2) == 96);
 }
 
-TEST_CASE("multiply_in_blocks matches a double triple loop, split by rows and by columns") {
+TEST_CASE("multiply runs oneDNN's sgemm from 32^3 multiply-adds on, Eigen below") {
+  Rng rng(5);
+  struct Case {
+    std::int64_t m, n, k;
+    bool sgemm;
+  };
+  // Deep products, where the two libraries add in other orders (they agree
+  // bit for bit on shallow ones); 2x4x4000 is below the threshold, 2x4x4200 above.
+  for (const Case& c :
+       {Case{2, 4, 4000, false}, Case{2, 4, 4200, true}, Case{64, 100, 300, true}}) {
+    CAPTURE(c.k);
+    const Matrix<float> a = random_matrix<float>(c.m, c.k, rng);
+    const Matrix<float> b = random_matrix<float>(c.k, c.n, rng);
+    Matrix<float> got(c.m, c.n), by_sgemm(c.m, c.n);
+    multiply(MatrixView<float>(got.data(), c.m, c.n), ConstMatrixView<float>(a.data(), c.m, c.k),
+             ConstMatrixView<float>(b.data(), c.k, c.n));
+    sgemm_one_thread(c.m, c.n, c.k, {a.data(), c.k, false}, {b.data(), c.n, false}, by_sgemm.data(),
+                     c.n, false);
+    const Matrix<float> by_eigen = a * b;
+    REQUIRE(by_sgemm != by_eigen);  // else the checks below tell nothing
+    CHECK((got == by_sgemm) == c.sgemm);
+    CHECK((got == by_eigen) == !c.sgemm);
+  }
+}
+
+TEST_CASE("multiply reads a step of (N, T, K) rows: a view with a row stride of T * K") {
+  // ops/recurrent_kernels.h's step_rows: rows n of step t at x + (n * T + t) * K.
+  const std::int64_t n = 40, steps = 3, k = 64, out_cols = 48;
+  Rng rng(6);
+  const Matrix<float> sequence = random_matrix<float>(n, steps * k, rng);
+  const Matrix<float> w = random_matrix<float>(k, out_cols, rng);
+  using StepView =
+      Eigen::Map<const Matrix<float>, Eigen::Unaligned, Eigen::OuterStride<Eigen::Dynamic>>;
+  const StepView step(sequence.data() + 1 * k, n, k, Eigen::OuterStride<Eigen::Dynamic>(steps * k));
+  Matrix<float> out(n, out_cols);
+  multiply(MatrixView<float>(out.data(), n, out_cols), step,
+           ConstMatrixView<float>(w.data(), k, out_cols));
+  CHECK(worst_relative_error<float>(out, step, w, Matrix<float>::Zero(n, out_cols), false) <
+        rounding_bound<float>(k));
+}
+
+TEST_CASE(
+    "multiply_in_blocks matches a double triple loop, with the same bits for any thread count") {
   Rng rng(4);
-  for (int threads : {1, 2, 3}) {
-    CAPTURE(threads);
+  for (bool tall : {true, false}) {
+    CAPTURE(tall);
+    const std::int64_t m = tall ? 203 : 37, n = tall ? 37 : 203, k = 501;
+    const Matrix<float> a = random_matrix<float>(m, k, rng), b = random_matrix<float>(k, n, rng);
     const int saved = omp_get_max_threads();
-    omp_set_num_threads(threads);
-    for (bool tall : {true, false}) {
-      const std::int64_t m = tall ? 203 : 37, n = tall ? 37 : 203, k = 501;
-      const Matrix<float> a = random_matrix<float>(m, k, rng), b = random_matrix<float>(k, n, rng);
+    Matrix<float> one_thread;
+    for (int threads : {1, 2, 3}) {
+      CAPTURE(threads);
+      omp_set_num_threads(threads);
       Matrix<float> out(m, n);
       multiply_in_blocks(MatrixView<float>(out.data(), m, n),
                          ConstMatrixView<float>(a.data(), m, k),
                          ConstMatrixView<float>(b.data(), k, n));
       CHECK(worst_relative_error<float>(out, a, b, Matrix<float>::Zero(m, n), false) <
             rounding_bound<float>(k));
+      if (threads == 1) one_thread = out;
+      CHECK(out == one_thread);
     }
     omp_set_num_threads(saved);
   }

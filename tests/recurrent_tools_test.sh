@@ -53,7 +53,7 @@ expect "charlm: history.json has the bigram baseline" contains "$work/charlm/his
 expect "charlm: gradients clipped to norm 5 by default" contains "$work/charlm/history.json" '"clip-grad-norm":5'
 expect "charlm: the run folder has model.tgm" test -s "$work/charlm/model.tgm"
 
-# Without --out the run folder is named after the word list, not --data's images.
+# Without --out the run folder is runs/words-charlm-<time>: charlm reads a word list, not --data's images.
 mkdir -p "$work/cwd"
 (cd "$work/cwd" && "$train" "${charlm[@]}" --epochs 1 >"$work/charlm_default.txt" 2>&1)
 expect "charlm: the default run folder is runs/words-charlm-<time>" \

@@ -114,7 +114,7 @@ ROWS = [
     Row("gemm n=2048, 2 threads (ms)", "gemm_peak", "median_ms", "ms", case="n=2048 t=2",
         rate=("GFLOPps", "GFLOP/s")),
     Row("gemm n=2048, Eigen alone, 1 thread (ms)", "gemm_peak", "median_ms", "ms",
-        case="eigen n=2048 t=1", rate=("GFLOPps", "GFLOP/s")),
+        case="eigen n=2048 threads=1", rate=("GFLOPps", "GFLOP/s")),
     Row("stream copy, 256 MiB (ms)", "stream", "median_ms", "ms", case="copy c=a",
         rate=("GBps", "GB/s")),
     Row("stream triad, 256 MiB (ms)", "stream", "median_ms", "ms", case="triad a=b+s*c",
