@@ -32,7 +32,7 @@ namespace tg {
 // small ones. Equal lengths matter: with two threads, 200 rows cut 64/64/64/8
 // left one thread idle for a third of the product (perf: 29% libgomp wait).
 struct ProductBlocks {
-  std::int64_t split;
+  std::int64_t extent;  // rows (or columns) cut
   std::int64_t count;
 };
 
@@ -51,9 +51,9 @@ inline ProductBlocks product_blocks(std::int64_t split, std::int64_t other, std:
 // blocks.count) is the end. Rounded down to a multiple of 16 so that every
 // block but the last packs whole vector panels.
 inline std::int64_t block_begin(const ProductBlocks& blocks, std::int64_t block) {
-  if (block >= blocks.count) return blocks.split;
+  if (block >= blocks.count) return blocks.extent;
   constexpr std::int64_t kAlign = 16;
-  return block * blocks.split / blocks.count / kAlign * kAlign;
+  return block * blocks.extent / blocks.count / kAlign * kAlign;
 }
 
 // A float matrix as oneDNN's row-major sgemm reads it: element (i, j) at
