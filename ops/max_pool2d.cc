@@ -49,6 +49,26 @@ void pool_plane(const T* x, const Pool2dGeometry& g, T* out, std::int32_t* argma
     }
 }
 
+// The backward of 2x2 windows at stride 2, which tile the plane: every input
+// element is in one window and gets its gradient or 0, in one pass (no zero
+// fill, then scatter).
+template <class T>
+void unpool_plane_2x2(const T* d, const std::int32_t* argmax, const Pool2dGeometry& g, T* dx) {
+  for (std::int64_t i = 0; i < g.oh; ++i) {
+    T* top = dx + 2 * i * g.w;
+    T* bottom = top + g.w;
+    for (std::int64_t j = 0; j < g.ow; ++j) {
+      const std::int64_t col = 2 * j;
+      const std::int64_t offset = argmax[i * g.ow + j] - (2 * i * g.w + col);  // 0, 1, W or W+1
+      const T grad = d[i * g.ow + j];
+      top[col] = offset == 0 ? grad : T(0);
+      top[col + 1] = offset == 1 ? grad : T(0);
+      bottom[col] = offset == g.w ? grad : T(0);
+      bottom[col + 1] = offset == g.w + 1 ? grad : T(0);
+    }
+  }
+}
+
 }  // namespace
 
 MaxPool2dForward max_pool2d_forward(const Tensor& x, const Pool2dParams& params) {
@@ -83,7 +103,16 @@ Tensor max_pool2d_backward(const Tensor& dout, const MaxPool2dCache& cache) {
     using T = decltype(zero);
     const T* d = dout.data<T>();
     T* out = dx.data<T>();
+    // 2x2 windows at stride 2 tile the plane: pool2d_geometry refuses an odd H or W.
+    const bool two_by_two = g.ph == 2 && g.pw == 2 && g.stride == 2;
     parallel_for(g.n * g.c, grain_for(g.h * g.w), [&](std::int64_t first, std::int64_t last) {
+      if (two_by_two) {
+        for (std::int64_t p = first; p < last; ++p) {
+          unpool_plane_2x2(d + p * out_plane, cache.argmax.data() + p * out_plane, g,
+                           out + p * in_plane);
+        }
+        return;
+      }
       std::fill(out + first * in_plane, out + last * in_plane, T(0));
       for (std::int64_t p = first; p < last; ++p) {
         const std::int32_t* at = cache.argmax.data() + p * out_plane;

@@ -23,13 +23,14 @@ struct PoolCase {
 };
 
 const std::vector<PoolCase> kAwkward = {
-    {{2, 3, 4, 4}, {2, 2, 2}},  // the common 2x2 stride-2 path
-    {{1, 2, 5, 7}, {3, 3, 2}},  // N = 1, overlapping 3x3 windows, non-square input
-    {{2, 1, 6, 4}, {2, 2, 1}},  // overlapping 2x2 at stride 1
-    {{1, 3, 9, 6}, {3, 2, 2}},  // non-square window
-    {{3, 2, 1, 1}, {1, 1, 1}},  // H = W = 1
-    {{2, 2, 8, 8}, {4, 4, 4}},  // large tiles
-    {{2, 2, 6, 6}, {2, 2, 2}},  // 2x2 path, odd number of windows per row
+    {{2, 3, 4, 4}, {2, 2, 2}},   // the common 2x2 stride-2 path
+    {{1, 2, 5, 7}, {3, 3, 2}},   // N = 1, overlapping 3x3 windows, non-square input
+    {{2, 1, 6, 4}, {2, 2, 1}},   // overlapping 2x2 at stride 1
+    {{1, 3, 9, 6}, {3, 2, 2}},   // non-square window
+    {{3, 2, 1, 1}, {1, 1, 1}},   // H = W = 1
+    {{2, 2, 8, 8}, {4, 4, 4}},   // large tiles
+    {{2, 2, 6, 6}, {2, 2, 2}},   // 2x2 path, odd number of windows per row
+    {{1, 2, 4, 10}, {2, 2, 2}},  // 2x2 windows tiling a non-square plane (one-pass backward)
 };
 
 }  // namespace
