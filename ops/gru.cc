@@ -50,21 +50,15 @@ void forward_steps(const Tensor& h0, const Tensor& bx, const Tensor& bh, const R
   all_gates.rowwise() += as_row<T>(bx);
   Tensor hh = Tensor::empty({n, kGates * hidden}, h.dtype());  // one step's prev_h Wh + bh
   const auto wh = as_matrix<T>(cache.wh);
-  const auto h0_rows = as_matrix<T>(h0);
   const std::int64_t stride = steps * hidden;
   const std::int64_t work = steps * hidden * kGates * hidden;
   for_each_batch_block(n, work, [&](std::int64_t first, std::int64_t last) {
     const std::int64_t rows = last - first;
     auto hh_rows = as_matrix<T>(hh).middleRows(first, rows);
     for (std::int64_t t = 0; t < steps; ++t) {
-      auto prev_all = step_rows<T>(cache.prev_h, t);
-      auto prev = prev_all.middleRows(first, rows);
-      if (t == 0) {
-        prev = h0_rows.middleRows(first, rows);
-      } else {
-        const auto h_before = step_rows<T>(std::as_const(h), t - 1);
-        prev = h_before.middleRows(first, rows);
-      }
+      save_previous_hidden<T>(cache.prev_h, h0, h, t, first, last);
+      const auto prev_all = step_rows<T>(std::as_const(cache.prev_h), t);
+      const auto prev = prev_all.middleRows(first, rows);
       multiply(hh_rows, prev, wh);
       hh_rows.rowwise() += as_row<T>(bh);
       const std::int64_t at = t * hidden;
@@ -169,11 +163,7 @@ GruGrads backward_steps(const Tensor& dh, const GruCache& cache, const Recurrent
 
 GruGrads run_backward(OpName op, bool sequence, const Tensor& dh, const GruCache& cache,
                       bool need_dx) {
-  const Shape& x = cache.x.shape();
-  const RecurrentDims dims{x[0], x[1], x[2], cache.wh.dim(0)};
-  if (!sequence && dims.t != 1) {
-    fail(op, "the cache is of a sequence of {} steps (from gru_forward), not of one step", dims.t);
-  }
+  const RecurrentDims dims = cache_dims(op, "gru_forward", sequence, cache.x, cache.wh);
   check_recurrent_dout(op, sequence ? "dh" : "dnext_h", sequence, dh, dims, cache.x);
   GruGrads grads = dispatch(dh.dtype(), [&](auto zero) {
     return backward_steps<decltype(zero)>(dh.reshape({dims.n, dims.t, dims.h}), cache, dims,

@@ -52,20 +52,14 @@ void forward_steps(const Tensor& h0, const Tensor& b, const RecurrentDims& dims,
   multiply_in_blocks(all_gates, as_matrix<T>(cache.x, n * steps, d), as_matrix<T>(cache.wx));
   all_gates.rowwise() += as_row<T>(b);
   const auto wh = as_matrix<T>(cache.wh);
-  const auto h0_rows = as_matrix<T>(h0);
   const std::int64_t stride = steps * hidden;  // between the rows of one step of (N, T, H)
   const std::int64_t work = steps * hidden * kGates * hidden;
   for_each_batch_block(n, work, [&](std::int64_t first, std::int64_t last) {
     const std::int64_t rows = last - first;
     for (std::int64_t t = 0; t < steps; ++t) {
-      auto prev_all = step_rows<T>(cache.prev_h, t);
-      auto prev = prev_all.middleRows(first, rows);
-      if (t == 0) {
-        prev = h0_rows.middleRows(first, rows);
-      } else {
-        const auto h_before = step_rows<T>(std::as_const(h), t - 1);
-        prev = h_before.middleRows(first, rows);
-      }
+      save_previous_hidden<T>(cache.prev_h, h0, h, t, first, last);
+      const auto prev_all = step_rows<T>(std::as_const(cache.prev_h), t);
+      const auto prev = prev_all.middleRows(first, rows);
       auto gates_t = step_rows<T>(cache.gates, t);
       multiply(gates_t.middleRows(first, rows), prev, wh, /*accumulate=*/true);
       const T* c_prev = t == 0 ? cache.c0.data<T>() : cache.c.data<T>() + (t - 1) * hidden;
@@ -178,11 +172,7 @@ LstmGrads backward_steps(const Tensor& dh, const Tensor& dc_last, const LstmCach
 
 LstmGrads run_backward(OpName op, bool sequence, const Tensor& dh, const Tensor& dc,
                        const LstmCache& cache, bool need_dx) {
-  const Shape& x = cache.x.shape();
-  const RecurrentDims dims{x[0], x[1], x[2], cache.wh.dim(0)};
-  if (!sequence && dims.t != 1) {
-    fail(op, "the cache is of a sequence of {} steps (from lstm_forward), not of one step", dims.t);
-  }
+  const RecurrentDims dims = cache_dims(op, "lstm_forward", sequence, cache.x, cache.wh);
   if (sequence || dh.defined()) {
     check_recurrent_dout(op, sequence ? "dh" : "dnext_h", sequence, dh, dims, cache.x);
   }

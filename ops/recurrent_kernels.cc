@@ -32,6 +32,16 @@ RecurrentDims check_recurrent_inputs(std::string_view op, bool sequence, const T
   return dims;
 }
 
+RecurrentDims cache_dims(std::string_view op, std::string_view forward_op, bool sequence,
+                         const Tensor& x, const Tensor& wh) {
+  const RecurrentDims dims{x.dim(0), x.dim(1), x.dim(2), wh.dim(0)};
+  if (!sequence && dims.t != 1) {
+    fail(op, "the cache is of a sequence of {} steps (from {}), not of one step", dims.t,
+         forward_op);
+  }
+  return dims;
+}
+
 void check_recurrent_bias(std::string_view op, std::string_view what, const Tensor& b,
                           std::int64_t size, const Tensor& x) {
   check_vector(op, what, b, size);

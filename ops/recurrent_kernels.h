@@ -42,6 +42,12 @@ RecurrentDims check_recurrent_inputs(std::string_view op, bool sequence, const T
 void check_recurrent_bias(std::string_view op, std::string_view what, const Tensor& b,
                           std::int64_t size, const Tensor& x);
 
+// The dims of a forward cache (x (N, T, D), wh (H, G*H)) handed to a
+// backward; a step op's backward refuses the cache of a sequence, naming
+// the forward op that made it.
+RecurrentDims cache_dims(std::string_view op, std::string_view forward_op, bool sequence,
+                         const Tensor& x, const Tensor& wh);
+
 // The upstream gradient of a layer's hidden states: (N, T, H) for a
 // sequence, (N, H) for a step, in the dtype of the forward pass.
 void check_recurrent_dout(std::string_view op, std::string_view what, bool sequence,
@@ -65,6 +71,20 @@ template <class T>
 ConstStepView<T> step_rows(const Tensor& t, std::int64_t step) {
   const std::int64_t steps = t.dim(1), k = t.dim(2);
   return ConstStepView<T>(t.data<T>() + step * k, t.dim(0), k, Eigen::OuterStride<>(steps * k));
+}
+
+// Copies the hidden state step t starts from (h0 at t = 0, else h's step
+// t - 1), rows [first, last), into prev_h's step t, where the step's product
+// and the backward read it.
+template <class T>
+void save_previous_hidden(Tensor& prev_h, const Tensor& h0, const Tensor& h, std::int64_t t,
+                          std::int64_t first, std::int64_t last) {
+  auto into = step_rows<T>(prev_h, t).middleRows(first, last - first);
+  if (t == 0) {
+    into = as_matrix<T>(h0).middleRows(first, last - first);
+  } else {
+    into = step_rows<T>(h, t - 1).middleRows(first, last - first);
+  }
 }
 
 // x[i] = sigmoid(x[i]) and x[i] = tanh(x[i]) for i < n, vectorised (Eigen's

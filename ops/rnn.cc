@@ -23,18 +23,12 @@ void forward_steps(const Tensor& x, const Tensor& h0, const Tensor& b, const Rec
   multiply_in_blocks(all_h, as_matrix<T>(x, n * steps, d), as_matrix<T>(cache.wx));
   all_h.rowwise() += as_row<T>(b);
   const auto wh = as_matrix<T>(cache.wh);
-  const auto h0_rows = as_matrix<T>(h0);
   for_each_batch_block(n, steps * hidden * hidden, [&](std::int64_t first, std::int64_t last) {
     const std::int64_t rows = last - first;
     for (std::int64_t t = 0; t < steps; ++t) {
-      auto prev_all = step_rows<T>(cache.prev_h, t);
-      auto prev = prev_all.middleRows(first, rows);
-      if (t == 0) {
-        prev = h0_rows.middleRows(first, rows);
-      } else {
-        const auto h_before = step_rows<T>(std::as_const(h), t - 1);
-        prev = h_before.middleRows(first, rows);
-      }
+      save_previous_hidden<T>(cache.prev_h, h0, h, t, first, last);
+      const auto prev_all = step_rows<T>(std::as_const(cache.prev_h), t);
+      const auto prev = prev_all.middleRows(first, rows);
       auto h_t = step_rows<T>(h, t);
       multiply(h_t.middleRows(first, rows), prev, wh, /*accumulate=*/true);
       T* out = h.data<T>() + t * hidden;
@@ -103,11 +97,7 @@ RnnGrads backward_steps(const Tensor& dh, const RnnCache& cache, const Recurrent
 
 RnnGrads run_backward(OpName op, bool sequence, const Tensor& dh, const RnnCache& cache,
                       bool need_dx) {
-  const Shape& x = cache.x.shape();
-  const RecurrentDims dims{x[0], x[1], x[2], cache.wh.dim(0)};
-  if (!sequence && dims.t != 1) {
-    fail(op, "the cache is of a sequence of {} steps (from rnn_forward), not of one step", dims.t);
-  }
+  const RecurrentDims dims = cache_dims(op, "rnn_forward", sequence, cache.x, cache.wh);
   check_recurrent_dout(op, sequence ? "dh" : "dnext_h", sequence, dh, dims, cache.x);
   RnnGrads grads = dispatch(dh.dtype(), [&](auto zero) {
     return backward_steps<decltype(zero)>(dh.reshape({dims.n, dims.t, dims.h}), cache, dims,
