@@ -115,6 +115,8 @@ std::vector<BadInput> lstm_cases() {
        [=] {
          lstm_step_backward(kH, zeros({2, 6}), step);
        }},
+      {"lstm_step backward: a sequence's cache", "lstm_step backward: ",
+       "3 steps (from lstm_forward)", [=] { lstm_step_backward(kH, Tensor(), sequence); }},
       {"lstm_step tape op", "lstm_step: ", "got (2,4)",
        [=] {
          Tape tape;
@@ -142,6 +144,8 @@ std::vector<BadInput> gru_cases() {
        [=] {
          gru_backward(zeros({2, 1, 5}), sequence);
        }},
+      {"gru_step backward: a sequence's cache", "gru_step backward: ", "3 steps (from gru_forward)",
+       [=] { gru_step_backward(kH, sequence); }},
   };
 }
 
