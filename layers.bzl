@@ -2,7 +2,7 @@
 
 A folder may depend only on folders in LOWER layers (never on one in its own
 layer or above); inside a folder, anything goes. A subpackage belongs to its
-top folder (ops/reference is in ops). //tests:layering_test checks every
+top folder (ops/reference is in ops). //tests/layering:layering_test checks every
 dependency of every target in PACKAGES against this table and fails for a
 folder that is not in it; tools/architecture.py draws docs/architecture.md's
 dependency graph from the same query. Plain literals only: Python reads this
@@ -14,11 +14,12 @@ file too (ast.literal_eval).
 LAYERS = [
     ["third_party"],  # the system libraries' BUILD files (zlib)
     ["graph"],  # tensors, the tape, parameters, gradient checks
-    ["distributed", "io", "ops", "optim"],  # MPI processes; file formats; the ops; update rules
-    ["data", "models", "report"],  # data sets (io); models (ops); run reports (io)
+    ["io", "ops", "optim"],  # file formats; the ops; update rules
+    ["data", "distributed", "models", "report"],  # data sets (io); processes (ops' sync batch norm); models (ops); run reports (io)
     ["solver"],  # the Solver
     [""],  # the umbrella library //:tapegrad
-    ["tools"],  # the programs: train, plot, bench, ...
+    ["apps", "bench"],  # the programs' logic; the benchmark
+    ["tools"],  # the programs: train, predict, sample, plot, ...
 ]
 
 # Outside the order: tests may depend on any folder, and only tests may
@@ -30,13 +31,24 @@ TEST_FOLDERS = ["tests"]
 # tools/architecture.py fails when a package is missing here.
 PACKAGES = [
     "",
+    "apps",
+    "bench",
     "data",
     "distributed",
     "graph",
     "io",
     "models",
     "ops",
+    "ops/conv",
+    "ops/index",
+    "ops/kernels",
+    "ops/layers",
+    "ops/losses",
+    "ops/math",
+    "ops/recurrent",
+    "ops/reduce",
     "ops/reference",
+    "ops/shape",
     "optim",
     "report",
     "solver",

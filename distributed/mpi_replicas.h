@@ -3,7 +3,7 @@
 // the .cc file: code including this header does not see MPI.
 #pragma once
 
-#include "graph/replicas.h"
+#include "distributed/replicas.h"
 
 namespace tg {
 

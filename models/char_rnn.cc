@@ -7,12 +7,12 @@
 #include "graph/checks.h"
 #include "io/utf8.h"
 #include "models/recurrent_layer.h"
-#include "ops/embedding.h"
-#include "ops/linear.h"
-#include "ops/lstm.h"
-#include "ops/temporal_affine.h"
-#include "ops/temporal_softmax_loss.h"
-#include "ops/word_embedding.h"
+#include "ops/index/embedding.h"
+#include "ops/layers/linear.h"
+#include "ops/recurrent/lstm.h"
+#include "ops/recurrent/temporal_affine.h"
+#include "ops/recurrent/temporal_softmax_loss.h"
+#include "ops/recurrent/word_embedding.h"
 
 namespace tg {
 namespace {

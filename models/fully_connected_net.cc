@@ -1,9 +1,9 @@
 #include "models/fully_connected_net.h"
 
 #include "graph/checks.h"
-#include "ops/dropout.h"
-#include "ops/layer_utils.h"
-#include "ops/linear.h"
+#include "ops/layers/dropout.h"
+#include "ops/layers/layer_utils.h"
+#include "ops/layers/linear.h"
 
 namespace tg {
 namespace {
@@ -101,7 +101,7 @@ Var FullyConnectedNet::forward(const Var& x) {
     Layer& layer = layers_[i];
     if (options_.normalization == Normalization::batchnorm) {
       layer.bn.mode = mode();
-      layer.bn.replicas = batchnorm_replicas();
+      layer.bn.sync = batchnorm_sync();
       h = affine_bn_relu(h, layer.w, layer.b, layer.gamma, layer.beta, layer.bn);
     } else if (options_.normalization == Normalization::layernorm) {
       h = affine_ln_relu(h, layer.w, layer.b, layer.gamma, layer.beta, kLayerNormEps);

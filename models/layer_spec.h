@@ -23,7 +23,7 @@ namespace tg {
 //   dropout            keep_prob: the identity at test time
 //   word_embedding     w (V, D): x (N, T) holds word indices; out (N, T, D) = w[x]
 //   rnn, lstm, gru     wx, wh and b (gru: bx, bh); input_dim: x reshaped to
-//                      (N, T, input_dim), the recurrence of ops/rnn.h, lstm.h
+//                      (N, T, input_dim), the recurrence of ops/recurrent/rnn.h, lstm.h
 //                      or gru.h from a zero state; out (N, T, H), every step
 //   last_step          x (N, T, H): the last step, x[:, T - 1] (N, H)
 struct LayerSpec {

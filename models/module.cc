@@ -4,9 +4,9 @@
 
 #include "graph/checks.h"
 #include "models/model_file.h"
-#include "ops/add.h"
-#include "ops/l2_penalty.h"
-#include "ops/softmax_loss.h"
+#include "ops/losses/l2_penalty.h"
+#include "ops/losses/softmax_loss.h"
+#include "ops/math/add.h"
 
 namespace tg {
 

@@ -24,14 +24,14 @@
 
 #include "graph/labels.h"
 #include "graph/parameter.h"
-#include "graph/replicas.h"
 #include "graph/rng.h"
 #include "graph/tape.h"
 #include "graph/tensor.h"
 #include "models/input_spec.h"
 #include "models/layer_spec.h"
 #include "models/model_config.h"
-#include "ops/mode.h"
+#include "ops/kernels/mode.h"
+#include "ops/kernels/normalization.h"
 
 namespace tg {
 
@@ -108,12 +108,12 @@ class Module {
   // the tape records it, naming the first op that produced one (slower).
   void set_detect_anomaly(bool on) { detect_anomaly_ = on; }
 
-  // Sync batch norm in a data-parallel run (graph/replicas.h): the models'
-  // forward() passes these processes to their batch norm layers
-  // (BatchNormState::replicas), which then use the global batch's statistics.
+  // Sync batch norm in a data-parallel run (distributed/sync_batchnorm.h): the
+  // models' forward() passes these sums to their batch norm layers
+  // (BatchNormState::sync), which then use the global batch's statistics.
   // Null (the default): each process's own batch.
-  void set_batchnorm_replicas(Replicas* replicas) { batchnorm_replicas_ = replicas; }
-  Replicas* batchnorm_replicas() const { return batchnorm_replicas_; }
+  void set_batchnorm_sync(BatchStatisticsSum* sync) { batchnorm_sync_ = sync; }
+  BatchStatisticsSum* batchnorm_sync() const { return batchnorm_sync_; }
 
   // Passed to the tape of every loss() (Tape::Options::on_parameter_grad):
   // called as each parameter's gradient is complete. Empty: nothing.
@@ -145,7 +145,7 @@ class Module {
   double reg_ = 0.0;
   DType dtype_ = DType::f32;
   bool detect_anomaly_ = false;
-  Replicas* batchnorm_replicas_ = nullptr;
+  BatchStatisticsSum* batchnorm_sync_ = nullptr;
   std::function<void(const Parameter&)> on_parameter_grad_;
   Rng rng_{0};
 };

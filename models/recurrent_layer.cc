@@ -3,9 +3,9 @@
 #include <cmath>
 
 #include "graph/checks.h"
-#include "ops/gru.h"
-#include "ops/lstm.h"
-#include "ops/rnn.h"
+#include "ops/recurrent/gru.h"
+#include "ops/recurrent/lstm.h"
+#include "ops/recurrent/rnn.h"
 
 namespace tg {
 

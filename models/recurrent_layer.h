@@ -12,7 +12,7 @@
 #include "graph/rng.h"
 #include "graph/tape.h"
 #include "graph/tensor.h"
-#include "ops/embedding.h"
+#include "ops/index/embedding.h"
 
 namespace tg {
 

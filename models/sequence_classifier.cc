@@ -4,10 +4,10 @@
 #include <cmath>
 
 #include "graph/checks.h"
-#include "ops/linear.h"
-#include "ops/reshape.h"
-#include "ops/slice.h"
-#include "ops/word_embedding.h"
+#include "ops/layers/linear.h"
+#include "ops/recurrent/word_embedding.h"
+#include "ops/shape/reshape.h"
+#include "ops/shape/slice.h"
 
 namespace tg {
 namespace {

@@ -1,8 +1,8 @@
 #include "models/three_layer_convnet.h"
 
 #include "graph/checks.h"
-#include "ops/layer_utils.h"
-#include "ops/linear.h"
+#include "ops/layers/layer_utils.h"
+#include "ops/layers/linear.h"
 
 namespace tg {
 namespace {
@@ -75,7 +75,7 @@ Var ThreeLayerConvNet::forward(const Var& x) {
   Var pooled;
   if (options_.spatial_batchnorm) {
     bn1_.mode = mode();
-    bn1_.replicas = batchnorm_replicas();
+    bn1_.sync = batchnorm_sync();
     pooled = conv_bn_relu_pool(x, w1_, b1_, gamma1_, beta1_, conv, bn1_, pool);
   } else {
     pooled = conv_relu_pool(x, w1_, b1_, conv, pool);

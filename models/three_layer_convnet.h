@@ -10,7 +10,7 @@
 
 #include "models/init.h"
 #include "models/module.h"
-#include "ops/spatial_batchnorm.h"
+#include "ops/layers/spatial_batchnorm.h"
 
 namespace tg {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "distributed/replicas.h"
 #include "graph/labels.h"
-#include "graph/replicas.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
 #include "io/checkpoint.h"

@@ -2,8 +2,8 @@
 // losses averaged over the processes, stops agreed on, replicas compared.
 #include <fmt/format.h>
 
+#include "distributed/replicas.h"
 #include "graph/errors.h"
-#include "graph/replicas.h"
 #include "solver/solver.h"
 
 namespace tg {

@@ -4,10 +4,10 @@
     python3 tools/architecture.py     # from anywhere in the repository
 
 rewrites the section of docs/architecture.md between the GENERATED markers
-from the dependency graph Bazel writes for //tests:dependency_graph (a
+from the dependency graph Bazel writes for //tests/layering:dependency_graph (a
 genquery over every target of the packages in layers.bzl), after checking
 with `bazel query //...` that every package is in layers.bzl. Inside
-`bazel test //...`, //tests:layering_test reads the same graph file and runs
+`bazel test //...`, //tests/layering:layering_test reads the same graph file and runs
 the same checks, and fails when the doc's section differs from what
 render_section() makes of the current graph.
 """
@@ -25,7 +25,7 @@ BEGIN_MARKER = (
 )
 END_MARKER = "<!-- END GENERATED -->"
 
-GRAPH_TARGET = "//tests:dependency_graph"
+GRAPH_TARGET = "//tests/layering:dependency_graph"
 
 
 # ---- the layer table ----

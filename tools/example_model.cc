@@ -8,8 +8,8 @@
 #include <exception>
 #include <string>
 
+#include "apps/user_path.h"
 #include "tapegrad.h"
-#include "tools/user_path.h"
 
 // conv 3x3 (16) - spatial batch norm - relu - 2x2 max pool - affine (10).
 class SmallConvNet : public tg::Module {

@@ -7,15 +7,15 @@
 #            job each
 #   TARGET   idx, cifar10, checkpoint, npy, model or image (default: all);
 #            the code is tests/fuzz/TARGET_fuzz.cc, its seeds
-#            tests/fuzz_corpus/TARGET/
+#            tests/fuzz/corpus/TARGET/
 #
 # Builds the targets with clang++ straight from the readers' sources, into
 # $TAPEGRAD_FUZZ_HOME (default ~/.cache/tapegrad-fuzz), which also keeps the
 # corpus each target grows and its log: nothing is written to the repository
 # unless a reader fails. Then the input that made it crash, hang, leak or run
 # out of memory is copied (minimised, for a crash) to
-# tests/fuzz_corpus/TARGET/ under libFuzzer's name (crash-<sha1>, ...), where
-# the ordinary test suite replays it (//tests:fuzz_corpus_test); the script
+# tests/fuzz/corpus/TARGET/ under libFuzzer's name (crash-<sha1>, ...), where
+# the ordinary test suite replays it (//tests/fuzz:fuzz_corpus_test); the script
 # fuzzes the remaining targets, prints a summary and exits 1.
 # Exit 0: nothing found. Exit 2: bad usage or a missing tool.
 #
@@ -156,8 +156,8 @@ keep_finding() {
       name="crash-$(sha1sum "$minimised" | cut -d ' ' -f 1)"
     fi
   fi
-  cp "$kept" "$repo/tests/fuzz_corpus/$target/$name"
-  echo "tests/fuzz_corpus/$target/$name"
+  cp "$kept" "$repo/tests/fuzz/corpus/$target/$name"
+  echo "tests/fuzz/corpus/$target/$name"
 }
 
 mkdir -p "$home/logs"
@@ -177,7 +177,7 @@ for target in "${targets[@]}"; do
   # New inputs go to the first folder; the seeds and old findings are read too.
   "$bin/${target}_fuzz" -max_len="${max_len[$target]}" -rss_limit_mb=2048 -timeout=10 \
     -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/" \
-    "${dictionary[@]}" "$corpus" "$repo/tests/fuzz_corpus/$target" >"$log" 2>&1 || status=$?
+    "${dictionary[@]}" "$corpus" "$repo/tests/fuzz/corpus/$target" >"$log" 2>&1 || status=$?
 
   executions=$(executions_in "$log")
   findings=0
@@ -198,7 +198,7 @@ done
 say "summary ($seconds s per target):"
 for line in "${summary[@]}"; do say "  $line"; done
 if [[ $total_findings -gt 0 ]]; then
-  say "$total_findings findings: fix the reader, then run bazel test //tests:fuzz_corpus_test"
+  say "$total_findings findings: fix the reader, then run bazel test //tests/fuzz:fuzz_corpus_test"
   exit 1
 fi
 say "no findings"

@@ -132,7 +132,7 @@ def word_embedding(x, layer):
 
 
 def recurrent(cell):
-    """The recurrence of ops/rnn.h, lstm.h or gru.h from a zero state over x reshaped to
+    """The recurrence of ops/recurrent/rnn.h, lstm.h or gru.h from a zero state over x reshaped to
     (N, T, input_dim); every step's hidden state (N, T, H)."""
 
     def run(x, layer):

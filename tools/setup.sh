@@ -14,7 +14,7 @@ packages=(
   libpng-dev             # reading PNG images in tools/predict
   libdnnl-dev            # oneDNN 2.6: conv2d's and matrix products' float32 kernels (libdnnl2 brings libOpenCL)
   python3-numpy          # tools/npy_predict.py and its test: the NumPy export, checked
-  python3                # the layering test, tools/architecture.py, tools/bench/compare.py
+  python3                # the layering test, tools/architecture.py, bench/compare.py
   libopenmpi-dev         # Open MPI 4.1: data-parallel training (distributed/), headers and libmpi
   openmpi-bin            # mpirun: launches a data-parallel training
   libcli11-dev           # CLI11: command-line parsing in tools/

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "tools/spatial_batchnorm_report.h"
+#include "apps/spatial_batchnorm_report.h"
 
 int main(int argc, char** argv) {
   std::uint64_t seed = 0;

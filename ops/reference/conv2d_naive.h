@@ -2,7 +2,7 @@
 // element, written for clarity. Tests hold the fast path to it.
 #pragma once
 
-#include "ops/conv2d.h"
+#include "ops/conv/conv2d.h"
 
 namespace tg {
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "graph/tensor.h"
-#include "ops/pool2d.h"
+#include "ops/kernels/pool2d.h"
 
 namespace tg {
 

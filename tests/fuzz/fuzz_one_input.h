@@ -1,6 +1,6 @@
 // What every fuzz target does with one input, shared by the libFuzzer targets
 // (tests/fuzz/*_fuzz.cc) and the replay of the regression corpus
-// (tests/fuzz_corpus_test.cc). The contract of a reader: for any bytes it
+// (tests/fuzz/fuzz_corpus_test.cc). The contract of a reader: for any bytes it
 // returns a value or throws tg::Error. So a reader that throws anything else,
 // crashes, reads out of bounds, allocates absurd memory or hangs has a bug.
 #pragma once
@@ -14,7 +14,7 @@
 namespace tg::fuzz {
 
 // The readers with a fuzz target. Each has a folder of inputs named after it
-// under tests/fuzz_corpus/.
+// under tests/fuzz/corpus/.
 enum class Reader { idx, cifar10, checkpoint, npy, model, image };
 
 inline constexpr std::array<Reader, 6> kReaders = {Reader::idx, Reader::cifar10, Reader::checkpoint,

@@ -1,7 +1,7 @@
 // Writes the seed inputs of the fuzz targets: a few small valid files of each
-// format, as tests/fuzz_corpus/<target>/seed-<what>. Deterministic, so running
+// format, as tests/fuzz/corpus/<target>/seed-<what>. Deterministic, so running
 // it again changes nothing:
-//   bazel run //tests/fuzz:make_seeds -- "$PWD/tests/fuzz_corpus"
+//   bazel run //tests/fuzz:make_seeds -- "$PWD/tests/fuzz/corpus"
 #include <fmt/format.h>
 #include <png.h>
 
@@ -21,7 +21,7 @@
 #include "models/fully_connected_net.h"
 #include "models/model_file.h"
 #include "models/three_layer_convnet.h"
-#include "tests/data_bytes.h"
+#include "tests/support/data_bytes.h"
 
 namespace {
 
@@ -164,7 +164,7 @@ void write_seeds(const fs::path& folder) {
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: make_seeds CORPUS_FOLDER  (tests/fuzz_corpus)\n");
+    std::fprintf(stderr, "usage: make_seeds CORPUS_FOLDER  (tests/fuzz/corpus)\n");
     return 2;
   }
   try {
