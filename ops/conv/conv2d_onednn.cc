@@ -314,6 +314,10 @@ Conv2dGrads conv2d_onednn_backward_weights(const Conv2dGeometry& g, const Tensor
   std::vector<Tensor> dw_parts(static_cast<std::size_t>(chunks));
   std::vector<Tensor> db_parts(static_cast<std::size_t>(chunks));
   parallel_for(chunks, 1, [&](std::int64_t first_chunk, std::int64_t end_chunk) {
+    // One chunk runs on the calling thread outside a parallel region, where
+    // oneDNN would execute the primitive on all threads (its GEMM-based
+    // kernels then split dW's sums by thread count): one thread, always.
+    const ThreadCountScope one_thread(1);
     for (std::int64_t chunk = first_chunk; chunk < end_chunk; ++chunk) {
       Tensor& dw = dw_parts[chunk] = Tensor::empty({g.f, g.c, g.kh, g.kw});
       Tensor& db = db_parts[chunk] = Tensor::empty({g.f});
