@@ -287,9 +287,7 @@ Tensor parse_netpbm(std::string_view file, ByteSpan bytes) {
       fail_at_byte(file, offset, "sample {} is {}, above maxval {}", i, value, maxval);
     }
     const std::int64_t pixel = i / channels, channel = i % channels;
-    out[channel * width * height + pixel] =
-        maxval == 255 ? static_cast<float>(value)
-                      : static_cast<float>(static_cast<double>(value) * 255.0 / maxval);
+    out[channel * width * height + pixel] = to_8_bit(static_cast<double>(value), maxval);
   };
   if (plain) {
     for (std::int64_t i = 0; i < samples; ++i) {

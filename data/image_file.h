@@ -3,9 +3,10 @@
 // plain or gzip. Every reader returns float32 (N, C, H, W) holding pixel
 // values 0..255, as the data sets do: one image for PNG and netpbm, every
 // image of an IDX file. Samples are read as stored: no gamma or colour
-// conversion. An image with other channels than the model takes is refused
-// the same way in every format (an RGB image is not made gray, nor a gray one
-// RGB).
+// conversion; samples of more than 8 bits are scaled to 0..255 and rounded to
+// the nearest value (halves up), round(v * 255 / maxval), in every format. An
+// image with other channels than the model takes is refused the same way in
+// every format (an RGB image is not made gray, nor a gray one RGB).
 #pragma once
 
 #include <cstdint>
@@ -22,8 +23,8 @@ namespace tg {
 inline constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 26;
 
 // A netpbm image: (1, 1, H, W) for P2/P5, (1, 3, H, W) for P3/P6. Samples are
-// rescaled to 0..255 when maxval is not 255. Throws FileError naming the file
-// (and the byte offset) for anything malformed.
+// rescaled to 0..255 (rounded) when maxval is not 255. Throws FileError naming
+// the file (and the byte offset) for anything malformed.
 Tensor parse_netpbm(std::string_view file, ByteSpan bytes);
 
 // A PNG image of any colour type, bit depth and interlacing, its samples as

@@ -331,6 +331,19 @@ TEST_CASE("The same image as PNG and as PGM/PPM: the same pixels, or the same re
         ": the image is RGB (3 channels), the model takes gray (1 channel): images are not "
         "converted");
   CHECK(refusal("rgb.png") == refusal("rgb.ppm"));
+
+  // 16 bits: round(v * 255 / 65535) in both formats.
+  PngSpec spec;
+  spec.width = 5;
+  spec.height = 1;
+  spec.bit_depth = 16;
+  spec.samples = kWideSamples;
+  write_file_atomically(folder + "/wide.png", png_file(spec));
+  std::string pgm = "P5 5 1 65535\n";
+  for (int v : kWideSamples) pgm += {static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
+  write_file_atomically(folder + "/wide.pgm", pgm);
+  CHECK(load_images(folder + "/wide.pgm", 1).to_vector() == kWideAs8Bit);
+  CHECK(load_images(folder + "/wide.png", 1).to_vector() == kWideAs8Bit);
 }
 
 TEST_CASE("normalize_images prepares new images as preprocess() prepared the splits") {
