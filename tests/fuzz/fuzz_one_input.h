@@ -41,8 +41,10 @@ std::optional<Reader> reader_of_target(std::string_view name);
 //               with matching size and CRC-32, as for checkpoints; a model it
 //               returns must classify one example, and be written and read
 //               back to the same bytes.
-//   image:      parse_netpbm, and parse_png to gray and to RGB; an image must
-//               be (1, C, H, W) with pixel values in 0..255.
+//   image:      parse_netpbm, and parse_png for a gray and for an RGB model
+//               (a PNG of the other kind is refused: images are not
+//               converted); an image must be (1, C, H, W) with pixel values
+//               in 0..255.
 void fuzz_one_input(Reader reader, ByteSpan bytes);
 
 }  // namespace tg::fuzz
