@@ -521,7 +521,7 @@ def train_epochs_lines(sides, limits, threads):
             met = "met" if abs(ours["last_over_second"] - 1) <= STEADY_WITHIN else "missed"
         noise = " / ".join(other_cpu_text(found[name]) for name in ("tapegrad", "torch"))
         configs = "; ".join(found[n]["_config"] if found[n] else "—" for n in ("tapegrad", "torch"))
-        defaults = " / ".join(default_rates(n) for n in ("tapegrad", "torch"))
+        defaults = "; ".join(default_rates(n) for n in ("tapegrad", "torch"))  # rates hold "/"
         # Roofline per step of the last epoch: the step's work from tapegrad's record.
         work = limit_text = multiples = "—"
         if ours and "flops_per_step" in ours:

@@ -23,6 +23,7 @@ fastest core that agrees. The caller's OPENBLAS_CORETYPE is left alone in tests 
 
 import ctypes
 import json
+import signal
 import subprocess
 
 CORETYPE = "OPENBLAS_CORETYPE"
@@ -133,7 +134,10 @@ def probe(command, environ, timeout_s=300):
     record = next((r for r in records if r.get("workload") == PROBE_WORKLOAD), None)
     if done.returncode != 0 or record is None:
         stderr = [line for line in done.stderr.splitlines() if line.strip()]
-        return None, f"exit status {done.returncode}: {stderr[-1][:160] if stderr else 'no output'}"
+        status = f"exit status {done.returncode}"
+        if done.returncode < 0:  # SIGILL: kernels for instructions this CPU lacks
+            status += f" ({signal.Signals(-done.returncode).name})"
+        return None, f"{status}: {stderr[-1][:160] if stderr else 'no output'}"
     return record, None
 
 
