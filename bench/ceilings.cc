@@ -15,6 +15,8 @@
 #include "graph/parallel.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
+#include "bench/work.h"
+#include "bench/workloads.h"
 #include "ops/kernels/matrix_product.h"
 
 namespace tg::bench {
@@ -54,6 +56,8 @@ void run_gemm_size(const BenchContext& context, std::int64_t n) {
           .add_timing(m)
           .set("GFLOPps", giga_per_s(flop, m.stats.median_ms))
           .set("GFLOPps_best", giga_per_s(flop, m.stats.min_ms));
+      // Reads a and b, writes c.
+      add_work(record, {flop, 3 * kFloatBytes * static_cast<double>(n) * static_cast<double>(n)});
       context.emit(record);
     }
   }
@@ -109,12 +113,14 @@ void run_stream(const BenchContext& context) {
     Record record("stream");
     record.set("case", s.name)
         .set("code", fmt::format("parallel_for, {} threads", context.threads))
+        .set("threads", context.threads)
         .set("array_MiB", static_cast<std::int64_t>(array_bytes) >> 20)
         .set("stream_bytes", static_cast<std::int64_t>(bytes))
         .set("warmup", protocol.warmup)
         .add_timing(m)
         .set("GBps", giga_per_s(bytes, m.stats.median_ms))
         .set("GBps_best", giga_per_s(bytes, m.stats.min_ms));
+    add_work(record, {0, bytes});
     context.emit(record);
   }
 }

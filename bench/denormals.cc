@@ -22,6 +22,9 @@
 #include "graph/float_env.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
+#include "bench/train_epochs.h"
+#include "bench/work.h"
+#include "bench/workloads.h"
 
 namespace tg::bench {
 namespace {
@@ -103,7 +106,10 @@ void run_case(const BenchContext& context, const char* name, bool flags, bool fl
       .add_timing(timing)
       .set("ns_per_element_step",
            round_to(timing.stats.median_ms * 1e6 / (double(kElements) * kSteps), 4))
-      .set("subnormal_moments_at_end", subnormal_moments(last));
+      .set("subnormal_moments_at_end", subnormal_moments(last))
+      .set("threads", 1);
+  // Each step reads w, g, m, v and writes w, m, v.
+  add_work(record, {0, kFloatBytes * kAdamPasses * double(kElements) * kSteps});
   context.emit(record);
 }
 

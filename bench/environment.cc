@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <Eigen/Core>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -24,6 +25,26 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// The malloc this process runs on: jemalloc or tcmalloc when one is mapped
+// (LD_PRELOAD), else glibc's with the MALLOC_ tunables of the environment,
+// so compare.py can tell that the configuration it asked for is in effect.
+std::string malloc_in_use() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    for (const char* name : {"jemalloc", "tcmalloc"}) {
+      if (line.find(std::string("lib") + name) != std::string::npos) return name;
+    }
+  }
+  std::string tunables;
+  for (const char* name : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_"}) {
+    if (const char* value = std::getenv(name)) {
+      tunables += fmt::format("{}{}={}", tunables.empty() ? "" : " ", name, value);
+    }
+  }
+  return tunables.empty() ? "glibc" : fmt::format("glibc ({})", tunables);
+}
+
 }  // namespace
 
 Record environment_record(int threads) {
@@ -35,7 +56,8 @@ Record environment_record(int threads) {
       .set("compiler", std::string(__VERSION__))
       .set("eigen",
            fmt::format("{}.{}.{}", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION))
-      .set("eigen_simd", std::string(Eigen::SimdInstructionSetsInUse()));
+      .set("eigen_simd", std::string(Eigen::SimdInstructionSetsInUse()))
+      .set("malloc", malloc_in_use());
   return record;
 }
 

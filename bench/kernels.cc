@@ -8,6 +8,8 @@
 #include "graph/rng.h"
 #include "graph/tensor.h"
 #include "models/init.h"
+#include "bench/work.h"
+#include "bench/workloads.h"
 #include "ops/conv/conv2d.h"
 #include "ops/layers/spatial_batchnorm.h"
 
@@ -47,6 +49,12 @@ void run_conv_case(const BenchContext& context, const ConvCase& c) {
   });
 
   const double flop = conv_forward_flop(g);
+  // The forward reads x, w and b and writes y; the backward reads dout, x and
+  // w and writes dx, dw and db.
+  const double xs = static_cast<double>(x.numel()), ws = static_cast<double>(w.numel());
+  const double bs = static_cast<double>(b.numel()), ys = static_cast<double>(dout.numel());
+  const Work forward_work{flop, kFloatBytes * (xs + ws + bs + ys)};
+  const Work both_work{3 * flop, forward_work.bytes + kFloatBytes * (ys + 2 * xs + 2 * ws + bs)};
   Record record("conv");
   record.set("case", c.name)
       .set("kernels", conv2d_kernels(g, DType::f32))
@@ -56,6 +64,8 @@ void run_conv_case(const BenchContext& context, const ConvCase& c) {
       .set("GFLOPps", giga_per_s(3 * flop, both.stats.median_ms))
       .add_timing(forward, "fwd_")
       .set("fwd_GFLOPps", giga_per_s(flop, forward.stats.median_ms));
+  add_work(record, both_work);
+  add_work(record, forward_work, "fwd_");
   context.emit(record);
 }
 
@@ -91,6 +101,8 @@ void run_sbn(const BenchContext& context) {
       .set("bytes_fwdbwd", static_cast<std::int64_t>(5 * tensor_bytes))
       .add_timing(forward, "fwd_")
       .set("fwd_GBps", giga_per_s(2 * tensor_bytes, forward.stats.median_ms));
+  add_work(record, {0, 5 * tensor_bytes});  // elementwise: no products
+  add_work(record, {0, 2 * tensor_bytes}, "fwd_");
   context.emit(record);
 }
 

@@ -11,6 +11,8 @@
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
 #include "optim/update_rules.h"
+#include "bench/work.h"
+#include "bench/workloads.h"
 
 namespace tg::bench {
 namespace {
@@ -53,6 +55,9 @@ void run_convnet_step(const BenchContext& context, bool spatial_batchnorm) {
   record.set("images_per_s", round_to(kBatch / (m.stats.median_ms / 1e3), 1))
       .set("input_grad", false)
       .set("final_loss", round_to(loss, 5));
+  add_work(record, convnet_step_work({kBatch, 3, 32, 32, double(options.num_filters),
+                                      double(options.filter_size), double(options.hidden_dim),
+                                      kClasses, spatial_batchnorm}));
   context.emit(record);
 }
 
@@ -90,6 +95,7 @@ void run_mlp_step(const BenchContext& context) {
   record.set("samples_per_s", round_to(kBatch / (m.stats.median_ms / 1e3), 1))
       .set("input_grad", false)
       .set("final_loss", round_to(loss, 5));
+  add_work(record, mlp_step_work(kBatch, 3072, {100, 100, 100, 100}, kClasses));
   context.emit(record);
 }
 

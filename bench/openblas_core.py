@@ -12,10 +12,18 @@ CI.
 
 Used by torch_reference.py (which probes and re-runs itself) and compare.py (which probes
 once and gives the core to every PyTorch run).
+
+compare.py goes further (choose_core): a core the environment names, or OpenBLAS's own
+choice, may still not be the fastest this CPU runs (OPENBLAS_CORETYPE=Haswell on a Zen 5
+with AVX-512 halves PyTorch's GEMM). It probes OpenBLAS's AVX-512 cores (SkylakeX,
+Cooperlake) where the CPU has their instructions, and Haswell in place of a fallback, each in
+a process of its own that checks a GEMM against float64 and times one, and gives PyTorch the
+fastest core that agrees. The caller's OPENBLAS_CORETYPE is left alone in tests and CI.
 """
 
 import ctypes
 import json
+import signal
 import subprocess
 
 CORETYPE = "OPENBLAS_CORETYPE"
@@ -65,8 +73,9 @@ def is_fallback(corename):
 
 def better_core(corename, flags, environ):
     """The core to try instead of `corename`, or None: only for a fallback core on an AVX2 or
-    AVX-512 CPU, when the caller did not name one and it was not refused before."""
-    if not is_fallback(corename) or environ.get(CORETYPE):
+    AVX-512 CPU, when the caller did not name one (nor chose, as compare.py does by setting
+    CORE_NOTE) and it was not refused before."""
+    if not is_fallback(corename) or environ.get(CORETYPE) or environ.get(CORE_NOTE):
         return None
     wanted = coretype_for(flags)
     if wanted is None or wanted == environ.get(CORE_REFUSED):
@@ -125,7 +134,10 @@ def probe(command, environ, timeout_s=300):
     record = next((r for r in records if r.get("workload") == PROBE_WORKLOAD), None)
     if done.returncode != 0 or record is None:
         stderr = [line for line in done.stderr.splitlines() if line.strip()]
-        return None, f"exit status {done.returncode}: {stderr[-1][:160] if stderr else 'no output'}"
+        status = f"exit status {done.returncode}"
+        if done.returncode < 0:  # SIGILL: kernels for instructions this CPU lacks
+            status += f" ({signal.Signals(-done.returncode).name})"
+        return None, f"{status}: {stderr[-1][:160] if stderr else 'no output'}"
     return record, None
 
 
@@ -164,3 +176,85 @@ def fair_core(command, environ, core, flags):
     note = (f"{core}, OpenBLAS's generic fallback, kept: {wanted} was refused ({why}); the "
             f"PyTorch reference runs slower than this CPU allows")
     return {CORE_REFUSED: wanted, CORE_NOTE: note}, note
+
+
+# OpenBLAS's AVX-512 kernels and the CPU flags they need (as /proc/cpuinfo names them):
+# SkylakeX's (OpenBLAS checks AVX-512 F, CD, BW, DQ and VL) and Cooperlake's, which add
+# bfloat16 (Zen 4 and Zen 5 have it; OpenBLAS 0.3.21 picks Cooperlake there itself).
+AVX512_CORES = [
+    ("SKYLAKEX", {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}),
+    ("COOPERLAKE", {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16"}),
+]
+
+
+def same_core(coretype, corename):
+    """Whether OPENBLAS_CORETYPE `coretype` names the core OpenBLAS reported as `corename`."""
+    return corename is not None and coretype.lower() == corename.strip().lower()
+
+
+def candidate_cores(corename, flags):
+    """The OPENBLAS_CORETYPE values worth probing besides the core in use: the AVX-512 cores
+    the CPU has the instructions for, and Haswell's where the core in use is a fallback on an
+    AVX2 CPU."""
+    wanted = [core for core, needs in AVX512_CORES if needs <= set(flags)]
+    if is_fallback(corename) and "avx2" in flags:
+        wanted.append("HASWELL")
+    return [core for core in wanted if not same_core(core, corename)]
+
+
+def refusal(record, why, coretype=None):
+    """Why a probe's core cannot be used (None when it can): it crashed (an illegal
+    instruction, for a core the CPU lacks), ran a fallback, ran another core than asked for,
+    or computed a GEMM that differs from float64."""
+    if record is None:
+        return why
+    got = record.get("openblas_core")
+    error = record.get("gemm_rel_err")
+    if got is None:
+        return "no OpenBLAS core reported"
+    if is_fallback(got):
+        return f"OpenBLAS ran {got}, a generic fallback"
+    if coretype is not None and not same_core(coretype, got):
+        return f"OpenBLAS ran {got} instead"
+    if error is None or not error <= GEMM_TOLERANCE:
+        return f"its GEMM differs from float64 by {error} (relative), above {GEMM_TOLERANCE:g}"
+    return None
+
+
+def choose_core(command, environ, flags, probe_with=None):
+    """The fastest OpenBLAS core that computes correctly, among the core as `environ` gives it
+    and candidate_cores(). Each is probed with `command` (torch_reference.py --probe-blas: the
+    core, a GEMM checked against float64 and gemm_ms, the best of a few 1024^2 products).
+
+    Returns (variables to add to the environment: {} to keep the core as given, the core's
+    name, a note for the tables, the trials: one dict per core probed)."""
+    probe_with = probe_with or probe
+    given, why = probe_with(command, environ)
+    trials = [{"coretype": None, "core": (given or {}).get("openblas_core"),
+               "gemm_ms": (given or {}).get("gemm_ms"),
+               "gemm_rel_err": (given or {}).get("gemm_rel_err"), "refused": refusal(given, why)}]
+    given_core = trials[0]["core"]
+    for coretype in candidate_cores(given_core, flags):
+        record, why = probe_with(command, dict(environ, **{CORETYPE: coretype}))
+        trials.append({"coretype": coretype, "core": (record or {}).get("openblas_core"),
+                       "gemm_ms": (record or {}).get("gemm_ms"),
+                       "gemm_rel_err": (record or {}).get("gemm_rel_err"),
+                       "refused": refusal(record, why, coretype)})
+    usable = [t for t in trials if t["refused"] is None and t["gemm_ms"] is not None]
+    as_given = (f"OPENBLAS_CORETYPE={environ[CORETYPE]} from the caller" if environ.get(CORETYPE)
+                else "OpenBLAS's choice from the CPU model")
+    timings = "; ".join(
+        f"{t['coretype'] or given_core or '?'}: "
+        + (f"GEMM 1024² {t['gemm_ms']:.3g} ms" if t["refused"] is None else f"refused ({t['refused']})")
+        for t in trials)
+    if not usable:
+        return {}, given_core, f"{given_core} ({as_given}); no core passed the check: {timings}", \
+            trials
+    best = min(usable, key=lambda t: t["gemm_ms"])  # the core as given wins a tie
+    if best["coretype"] is None:
+        note = f"{given_core} ({as_given}), the fastest correct core probed ({timings})"
+        return {}, given_core, note, trials
+    note = (f"OPENBLAS_CORETYPE={best['coretype']} chosen: the fastest core whose GEMM agrees "
+            f"with float64 ({best['gemm_rel_err']:.1e}); as given {given_core} ({as_given}); "
+            f"{timings}")
+    return {CORETYPE: best["coretype"], CORE_NOTE: note}, best["core"], note, trials

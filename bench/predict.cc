@@ -10,6 +10,8 @@
 #include "graph/rng.h"
 #include "graph/tensor.h"
 #include "models/three_layer_convnet.h"
+#include "bench/work.h"
+#include "bench/workloads.h"
 
 namespace tg::bench {
 
@@ -36,6 +38,7 @@ void run_predict(const BenchContext& context) {
   record.set("N", kBatch).set("warmup", protocol.warmup).add_timing(m);
   record.set("images_per_s", round_to(kBatch / (m.stats.median_ms / 1e3), 1))
       .set("first_score", round_to(checksum, 5));
+  add_work(record, convnet_inference_work({kBatch, 1, 28, 28, 32, 7, 100, 10, true}));
   context.emit(record);
 }
 

@@ -21,6 +21,8 @@
 #include "models/char_rnn.h"
 #include "models/sequence_classifier.h"
 #include "optim/update_rules.h"
+#include "bench/work.h"
+#include "bench/workloads.h"
 
 namespace tg::bench {
 namespace {
@@ -59,6 +61,7 @@ void run_lstm_step(const BenchContext& context) {
   record.set("sequences_per_s", round_to(kBatch / (m.stats.median_ms / 1e3), 1))
       .set("input_grad", false)
       .set("final_loss", round_to(loss, 5));
+  add_work(record, lstm_classifier_step_work(kBatch, kSteps, kFeatures, kHidden, kClasses));
   context.emit(record);
 }
 
@@ -81,6 +84,7 @@ void run_charlm_step(const BenchContext& context) {
   record.set("warmup", 3).add_timing(m);
   record.set("symbols_per_s", round_to(kBatch * kSteps / (m.stats.median_ms / 1e3), 1))
       .set("final_loss", round_to(loss, 5));
+  add_work(record, charlm_step_work(kBatch, kSteps, kSymbols, kEmbed, kHidden));
   context.emit(record);
 }
 

@@ -4,9 +4,12 @@
 Usage:
     python3 bench/torch_reference.py [--only cnn_step,sbn,...] [--threads 2]
                                            [--blas openblas|system]
+                                           [--allocator glibc|glibc-keep|jemalloc|tcmalloc]
+                                           [--mkldnn on|off] [--aten-capability auto|avx512]
+                                           [--probe]   (a short fixed protocol)
                                            [--epochs 3] [--iterations-per-epoch K]
                                            [--data-dir DIR] [--case TEXT]   (train_epochs)
-    python3 bench/torch_reference.py --probe-blas   (the BLAS and its GEMM check only)
+    python3 bench/torch_reference.py --probe-blas   (the BLAS, its GEMM check and time)
 
 Prints one JSON line per workload (or case) with the same field names as
 `bazel run //bench` ("impl": "torch" instead of "tapegrad"), so the two
@@ -32,6 +35,18 @@ core whose GEMM disagrees with float64 is refused (exit status 2).
 Started by a Python without torch (pyenv's python3, say), it starts itself
 again with Debian's /usr/bin/python3 and says so on stderr.
 
+The allocator matters here: glibc's malloc hands large freed blocks back to the
+kernel (the mmap threshold and trimming), and PyTorch caches no CPU memory, so
+the next step page-faults them in again. With glibc as it comes, a quarter to a
+half of sbn's fwd+bwd calls took 4,096 page faults (16 MiB) and the others none,
+a bimodal time; cnn_bn_step took 7,138 or 14,305 per step, predict 12,513 per
+call (2026-12-07, an AMD EPYC VM). The
+default, --allocator glibc-keep, sets what shared/bench/reference.sh sets
+(best_config.GLIBC_KEEP); compare.py tries every allocator and takes the
+fastest. The "env" record names the allocator, oneDNN's state and ATen's CPU
+capability; every timed record carries minor_faults_per_call and
+sys_ms_per_call.
+
 Exit status: 0 done, 1 a workload failed (it printed an "error" record),
 2 a bad command line, no torch, or a BLAS whose GEMM is wrong.
 """
@@ -49,6 +64,7 @@ import subprocess
 import sys
 import time
 
+import best_config
 import openblas_core
 import torch_train_epochs
 
@@ -57,6 +73,9 @@ WORKLOADS = ["cnn_step", "cnn_bn_step", "sbn", "conv", "mlp_step", "lstm_step", 
 BLAS_CACHE = os.path.expanduser("~/.cache/tapegrad-bench-blas")
 OPENBLAS_DIR = "usr/lib/x86_64-linux-gnu/openblas-openmp"
 READY_MARK = "TAPEGRAD_BENCH_BLAS_READY"  # set once the process runs with the chosen BLAS
+# --probe: enough calls to see a bimodal step (page faults) without a full protocol's cost.
+PROBE_TIMED = 5
+PROTOCOL = {"probe": False}  # set by main() from --probe
 
 
 # ----------------------------------------------------------------------------- set-up
@@ -76,7 +95,21 @@ def parse_args(argv):
     parser.add_argument("--case", default="",
                         help="train_epochs: only the cases whose name contains this text")
     parser.add_argument("--probe-blas", action="store_true",
-                        help="print the loaded BLAS, its core and GEMM check as one record, and stop")
+                        help="print the loaded BLAS, its core, GEMM check and GEMM time as one "
+                             "record, and stop")
+    parser.add_argument("--probe", action="store_true",
+                        help=f"a short fixed protocol for comparing configurations: the "
+                             f"workload's warm-up, then exactly {PROBE_TIMED} timed calls per "
+                             "measurement (compare.py's search; the figures are rough)")
+    parser.add_argument("--mkldnn", choices=["on", "off"], default="on",
+                        help="torch.backends.mkldnn.enabled (off: convolutions without oneDNN)")
+    parser.add_argument("--allocator", choices=list(best_config.ALLOCATORS), default="glibc-keep",
+                        help="malloc: " + "; ".join(f"{k}: {v[0]}" for k, v in
+                                                    best_config.ALLOCATORS.items())
+                             + " (default glibc-keep, as shared/bench/reference.sh)")
+    parser.add_argument("--aten-capability", choices=["auto", "avx2", "avx512"], default="auto",
+                        help="ATEN_CPU_CAPABILITY (auto: as the environment leaves it; torch "
+                             "1.13 picks AVX2 even on an AVX-512 CPU)")
     args = parser.parse_args(argv)
     args.only = [w for w in args.only.split(",") if w]
     for name in args.only:
@@ -107,10 +140,18 @@ def unpacked_openblas():
 
 
 def restart_with_blas(args):
-    """LD_LIBRARY_PATH only counts at start-up: set it, then exec this script again."""
+    """LD_LIBRARY_PATH, LD_PRELOAD, the malloc tunables and ATEN_CPU_CAPABILITY only count at
+    start-up: set them, then exec this script again."""
     env = dict(os.environ)
     env[READY_MARK] = "1"
     env["OMP_NUM_THREADS"] = str(args.threads)
+    try:
+        env.update(best_config.allocator_env(args.allocator, env))
+    except ValueError as e:
+        print(f"torch_reference: --allocator {e}", file=sys.stderr)
+        sys.exit(2)
+    if args.aten_capability != "auto":
+        env["ATEN_CPU_CAPABILITY"] = args.aten_capability
     if args.blas == "openblas":
         try:
             folder = unpacked_openblas()
@@ -211,11 +252,12 @@ def cpu_sample():
 
 
 class Measurement:
-    def __init__(self, seconds, other_cpu_pct, steal_pct, window_s):
+    def __init__(self, seconds, other_cpu_pct, steal_pct, window_s, faults=None):
         self.seconds = seconds
         self.other_cpu_pct = other_cpu_pct
         self.steal_pct = steal_pct
         self.window_s = window_s  # /proc/stat ticks are 10 ms: short windows give rough figures
+        self.faults = faults  # (minor page faults, kernel CPU seconds) over the timed calls
 
     def median_ms(self):
         return statistics.median(self.seconds) * 1e3
@@ -224,19 +266,36 @@ class Measurement:
         return min(self.seconds) * 1e3
 
     def fields(self, prefix=""):
-        return {prefix + "median_ms": round(self.median_ms(), 4),
-                prefix + "min_ms": round(self.min_ms(), 4),
-                prefix + "max_ms": round(max(self.seconds) * 1e3, 4),
-                prefix + "n": len(self.seconds)}
+        fields = {prefix + "median_ms": round(self.median_ms(), 4),
+                  prefix + "min_ms": round(self.min_ms(), 4),
+                  prefix + "max_ms": round(max(self.seconds) * 1e3, 4),
+                  prefix + "n": len(self.seconds)}
+        if self.faults is not None:
+            # Page faults per call show an allocator that hands memory back to the kernel
+            # (glibc's mmap/munmap of large blocks): each call then faults its pages in again.
+            minor, system_s = self.faults
+            fields[prefix + "minor_faults_per_call"] = round(minor / len(self.seconds), 1)
+            fields[prefix + "sys_ms_per_call"] = round(system_s * 1e3 / len(self.seconds), 3)
+        return fields
+
+
+def fault_sample():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_minflt, usage.ru_stime
 
 
 def measure(call, warmup, iterations, budget_s, min_timed=3):
     """warmup untimed calls; then timed calls until `iterations`, or until the timed
-    total exceeds budget_s once min_timed calls were made. Samples other processes'
-    CPU use over the timed calls."""
+    total exceeds budget_s once min_timed calls were made (with --probe: exactly PROBE_TIMED
+    timed calls, so every configuration makes the same calls and its results can be
+    compared). Samples other processes' CPU use and this process's page faults over the
+    timed calls."""
+    if PROTOCOL["probe"]:
+        iterations, budget_s, min_timed = PROBE_TIMED, math.inf, PROBE_TIMED
     gc.collect()
     for _ in range(warmup):
         call()
+    faults0 = fault_sample()
     wall0, busy0, steal0, own0 = cpu_sample()
     seconds = []
     while len(seconds) < max(iterations, min_timed):
@@ -245,7 +304,10 @@ def measure(call, warmup, iterations, budget_s, min_timed=3):
         seconds.append(time.perf_counter() - start)
         if sum(seconds) > budget_s and len(seconds) >= min_timed:
             break
-    return measurement_between(seconds, (wall0, busy0, steal0, own0), cpu_sample())
+    measurement = measurement_between(seconds, (wall0, busy0, steal0, own0), cpu_sample())
+    faults1 = fault_sample()
+    measurement.faults = (faults1[0] - faults0[0], faults1[1] - faults0[1])
+    return measurement
 
 
 def measurement_between(seconds, before, after):
@@ -258,12 +320,20 @@ def measurement_between(seconds, before, after):
                        max(steal1 - steal0, 0.0) / capacity * 100, wall1 - wall0)
 
 
+def result_check(*tensors):
+    """A figure of the results (the sum of their norms, in float64), so compare.py can tell
+    that a configuration computed the same thing as the default one."""
+    return float(f"{sum(float(t.double().norm()) for t in tensors):.7g}")
+
+
 def per_second(work, ms):
     return round(work / (ms / 1e3) / 1e9, 2)
 
 
 def emit(workload, fields, measurements=()):
     record = {"impl": "torch", "workload": workload, **fields}
+    if PROTOCOL["probe"]:
+        record["probe"] = True  # a short protocol's figures: not for the table
     if measurements:
         record["other_cpu_pct"] = round(max(m.other_cpu_pct for m in measurements), 1)
         record["steal_pct"] = round(max(m.steal_pct for m in measurements), 1)
@@ -453,13 +523,17 @@ def run_sbn(torch):
         return F.batch_norm(x, running_mean, running_var, gamma, beta, training=True,
                             momentum=0.1, eps=1e-5)
 
+    def gradients():
+        return torch.autograd.grad(forward(), [x, gamma, beta], dout)
+
     def forward_backward():
-        torch.autograd.grad(forward(), [x, gamma, beta], dout)
+        gradients()
 
     fwd = measure(forward, 3, 30, 8.0)
     both = measure(forward_backward, 3, 30, 8.0)
     tensor_bytes = x.numel() * x.element_size()
     emit("sbn", {"shape": list(shape), "warmup": 3, **both.fields(),
+                 "check": result_check(gradients()[0]),  # outside the timed calls
                  "GBps": per_second(5 * tensor_bytes, both.median_ms()),
                  "bytes_fwdbwd": 5 * tensor_bytes, **fwd.fields("fwd_"),
                  "fwd_GBps": per_second(2 * tensor_bytes, fwd.median_ms())}, [fwd, both])
@@ -489,12 +563,16 @@ def run_conv(torch):
         def forward():
             return F.conv2d(x, weight, bias, stride=stride, padding=pad)
 
+        def gradients():
+            return torch.autograd.grad(forward(), [x, weight, bias], dout)
+
         def forward_backward():
-            torch.autograd.grad(forward(), [x, weight, bias], dout)
+            gradients()
 
         fwd = measure(forward, 3, 20, 6.0)
         both = measure(forward_backward, 3, 20, 6.0)
         emit("conv", {"case": name, "fwd_flop": flop, "warmup": 3, **both.fields(),
+                      "check": result_check(*gradients()[:2]),  # outside the timed calls
                       "GFLOPps": per_second(3 * flop, both.median_ms()), **fwd.fields("fwd_"),
                       "fwd_GFLOPps": per_second(flop, fwd.median_ms())}, [fwd, both])
 
@@ -557,7 +635,8 @@ def run_stream(torch, threads):
               lambda: torch.add(b, c, alpha=3.0, out=a))]
     for name, code, arrays, call in cases:
         m = measure(call, 2, 10, 4.0)
-        emit("stream", {"case": name, "code": code, "array_MiB": array_bytes >> 20,
+        emit("stream", {"case": name, "code": code, "threads": threads,
+                        "array_MiB": array_bytes >> 20,
                         "stream_bytes": arrays * array_bytes, "warmup": 2, **m.fields(),
                         "GBps": per_second(arrays * array_bytes, m.median_ms()),
                         "GBps_best": per_second(arrays * array_bytes, m.min_ms())}, [m])
@@ -586,11 +665,55 @@ def blas_fields(torch, openblas):
     return fields
 
 
+def gemm_ms(torch, n=1024, calls=5):
+    """The best of a few n x n float32 products: how fast the BLAS core is (--probe-blas)."""
+    generator = torch.Generator().manual_seed(4)
+    a, b = torch.randn(n, n, generator=generator), torch.randn(n, n, generator=generator)
+    out = torch.empty(n, n)
+    torch.mm(a, b, out=out)  # the BLAS's threads and buffers start here
+    best = math.inf
+    for _ in range(calls):
+        start = time.perf_counter()
+        torch.mm(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1e3, 3)
+
+
+def cpu_capability(torch):
+    """The ATen kernels in use ("AVX2", "AVX512", "DEFAULT"...): torch 1.13 has no
+    torch.backends.cpu.get_cpu_capability() (2.0 has), but its build summary says it."""
+    getter = getattr(getattr(torch.backends, "cpu", None), "get_cpu_capability", None)
+    if getter is not None:
+        return getter()
+    for line in torch.__config__.show().splitlines():
+        if "CPU capability usage:" in line:
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def allocator():
+    """The malloc this process runs on: a preloaded jemalloc or tcmalloc, else glibc's, with
+    the glibc tunables set in the environment."""
+    try:
+        with open("/proc/self/maps") as maps:
+            mapped = {os.path.basename(line.split()[-1]) for line in maps if "/" in line}
+    except OSError:
+        mapped = set()
+    for name in ("jemalloc", "tcmalloc"):
+        if any(name in path for path in mapped):
+            return name
+    tunables = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("MALLOC_"))
+    return "glibc" + (f" ({' '.join(tunables)})" if tunables else "")
+
+
 def environment(torch, blas, core_note, threads):
     emit("env", {"threads": threads, "torch": torch.__version__,
                  "torch_num_threads": torch.get_num_threads(), "nproc": os.cpu_count(),
                  "cpu_model": cpu_model(), "python": sys.version.split()[0],
                  "python_path": sys.executable, "mkldnn": torch.backends.mkldnn.enabled,
+                 "cpu_capability": cpu_capability(torch),
+                 "aten_cpu_capability": os.environ.get("ATEN_CPU_CAPABILITY"),
+                 "allocator": allocator(), "probe": PROTOCOL["probe"],
                  **blas, "openblas_core_note": core_note})
 
 
@@ -608,8 +731,12 @@ def main(argv):
     openblas = openblas_library()
     set_threads(torch, openblas, args.threads)
     if args.probe_blas:
-        emit(openblas_core.PROBE_WORKLOAD, blas_fields(torch, openblas))
+        emit(openblas_core.PROBE_WORKLOAD, {**blas_fields(torch, openblas),
+                                            "gemm_ms": gemm_ms(torch),
+                                            "cpu_capability": cpu_capability(torch)})
         return 0
+    PROTOCOL["probe"] = args.probe
+    torch.backends.mkldnn.enabled = args.mkldnn == "on"
     core_note = fair_openblas_core(args, openblas)
     blas = blas_fields(torch, openblas)
     torch.manual_seed(0)

@@ -15,6 +15,8 @@
 #include "graph/rng.h"
 #include "models/three_layer_convnet.h"
 #include "optim/update_rules.h"
+#include "bench/work.h"
+#include "bench/workloads.h"
 
 namespace tg::bench {
 
@@ -149,6 +151,13 @@ void run_case(const BenchContext& context, const Case& which, const Dataset& tra
       .set("adam_subnormals_by_slot", by_slot)
       .set("lr_last", adam.learning_rate())
       .set("final_loss", round_to(loss, 5));
+  const ThreeLayerConvNetOptions o = main_job_model(train);
+  const Work step = convnet_step_work(
+      {kBatch, double(o.input_dim[0]), double(o.input_dim[1]), double(o.input_dim[2]),
+       double(o.num_filters), double(o.filter_size), double(o.hidden_dim),
+       double(o.num_classes), o.spatial_batchnorm});
+  record.set("flops_per_step", static_cast<std::int64_t>(step.flops))
+      .set("bytes_per_step", static_cast<std::int64_t>(step.bytes));
   context.emit(record);
 }
 

@@ -9,6 +9,8 @@
 
 #include "bench/harness.h"
 #include "graph/errors.h"
+#include "bench/harness.h"
+#include "bench/work.h"
 
 using namespace tg;
 using namespace tg::bench;
@@ -159,4 +161,36 @@ TEST_CASE("Record without measurements has no contention fields; strings are esc
   error.set("error", std::string("conv2d: bad \"x\""));
   CHECK(error.line(4.0) ==
         R"({"impl":"tapegrad","workload":"conv","error":"conv2d: bad \"x\"","peak_rss_mib":4.0})");
+}
+
+TEST_CASE("work counts: the FLOPs shared/bench/workloads.md gives, the bytes by work.h's rule") {
+  // cnn_step: a full step without the input gradient.
+  const ConvNetShape cnn{64, 3, 32, 32, 32, 7, 100, 10, false};
+  CHECK(cnn.conv_flops() == 616'562'688.0);
+  const Work step = convnet_step_work(cnn);
+  CHECK(step.flops == 1'548'082'176.0);
+  // x twice; 825,046 parameters read twice, their gradient written, Adam's 7
+  // passes; the pooled features (64 x 8192) and the hidden layer (64 x 100)
+  // written and read.
+  CHECK(step.bytes == 4.0 * (2 * 196'608 + 825'046 * 10 + 2 * (524'288 + 6'400)));
+  // Batch norm adds gamma and beta, and its input (64 x 32 x 32 x 32) is saved.
+  const Work bn = convnet_step_work({64, 3, 32, 32, 32, 7, 100, 10, true});
+  CHECK(bn.flops == step.flops);
+  CHECK(bn.bytes - step.bytes == 4.0 * (64 * 10 + 2 * 2'097'152));
+  // mlp_step: forward 135,280,000, step 282,960,000.
+  const Work mlp = mlp_step_work(200, 3072, {100, 100, 100, 100}, 10);
+  CHECK(mlp.flops == 282'960'000.0);
+  // Inference is the forward alone.
+  CHECK(convnet_inference_work(cnn).flops == 721'548'288.0);
+  // An LSTM step's gate products: 2 N (D + H) 4H.
+  CHECK(lstm_forward_flops(64, 1, 28, 128) == 2.0 * 64 * (28 + 128) * 512);
+}
+
+TEST_CASE("add_work writes flops and bytes as integers, behind a prefix") {
+  Record record("conv");
+  add_work(record, {1.5e9, 2e6});
+  add_work(record, {5e8, 1e6}, "fwd_");
+  CHECK(record.line(1.0) ==
+        R"({"impl":"tapegrad","workload":"conv","flops":1500000000,"bytes":2000000,)"
+        R"("fwd_flops":500000000,"fwd_bytes":1000000,"peak_rss_mib":1.0})");
 }
