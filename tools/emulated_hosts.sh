@@ -132,7 +132,7 @@ teardown_prefix() {
     ip netns delete "$ns" 2>/dev/null || log "could not delete namespace $ns"
   done
   [[ -n "$workdir" && -d "$workdir" && "$workdir" == */tg-emulated-hosts.* ]] && rm -rf "$workdir"
-  rm -f "$STATE_DIR/$prefix.owner"
+  rm -f "$STATE_DIR/$prefix.owner" "$STATE_DIR/$prefix.owner.tmp"
   return 0
 }
 
@@ -164,6 +164,14 @@ check_tools() {
   done
   command -v mpirun >/dev/null || die "mpirun not found (install openmpi-bin; see tools/setup.sh)"
   ((EUID == 0)) || die "must run as root: network namespaces need CAP_NET_ADMIN (try sudo)"
+  # ip netns keeps its namespaces in /run/netns; a sandbox (Bazel's
+  # linux-sandbox) can leave root without it, mounted read-only.
+  local dir
+  for dir in /run/netns "$STATE_DIR"; do
+    mkdir -p "$dir" 2>/dev/null && [[ -w "$dir" ]] && touch "$dir/.tg-write-check" 2>/dev/null ||
+      die "cannot write $dir (read-only? inside a sandbox?): the namespaces need the machine's /run"
+    rm -f "$dir/.tg-write-check"
+  done
 }
 
 # --- setup ------------------------------------------------------------------
@@ -325,14 +333,16 @@ prefix=${prefix:-tg-eh$$}
 check_tools
 
 cleanup_stale
-mkdir -p "$STATE_DIR"
 if owner_alive "$prefix" || [[ -n "$(namespaces_of "$prefix")" ]]; then
   die "the setup $prefix is in use by a running $me (pid $(cut -d' ' -f1 "$STATE_DIR/$prefix.owner" 2>/dev/null))"
 fi
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/tg-emulated-hosts.XXXXXX")
 # The owner file comes first: a run killed during setup leaves a stale setup
 # that the next run recognises.
-echo "$$ $(start_time $$) $workdir" >"$STATE_DIR/$prefix.owner"
+# Written whole, then renamed: a concurrent run's cleanup never reads half of
+# it (and would take this live setup for a stale one).
+echo "$$ $(start_time $$) $workdir" >"$STATE_DIR/$prefix.owner.tmp"
+mv "$STATE_DIR/$prefix.owner.tmp" "$STATE_DIR/$prefix.owner"
 owned=1
 trap teardown EXIT
 trap 'on_signal INT' INT
