@@ -194,8 +194,11 @@ shape() {
         die "tc could not add tbf on $dev in $ns (is the sch_tbf module available?)"
       ;;
     htb)
-      tc -n "$ns" qdisc add dev "$dev" root handle 1: htb default 1 &&
-        tc -n "$ns" class add dev "$dev" parent 1: classid 1:1 htb rate "$rate" ceil "$rate" ||
+      # One class; its quantum only shares among siblings (there are none),
+      # set so that htb does not warn that rate/r2q is big.
+      { tc -n "$ns" qdisc add dev "$dev" root handle 1: htb default 1 &&
+        tc -n "$ns" class add dev "$dev" parent 1: classid 1:1 htb rate "$rate" ceil "$rate" \
+          quantum 60000; } ||
         die "tc could not add htb on $dev in $ns (is the sch_htb module available?)"
       ;;
   esac
@@ -357,6 +360,7 @@ declare -a before
 for ((i = 0; i < hosts; i++)); do before[i]=$(link_bytes "$i"); done
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# shellcheck disable=SC2054  # the commas are Open MPI's lists
 cmd=(ip netns exec "$(ns_host 0)" mpirun
      --hostfile "$workdir/hostfile" -np "$np" --map-by node --oversubscribe --bind-to none
      --mca plm_rsh_agent "$workdir/agent"
