@@ -40,7 +40,7 @@ set -euo pipefail
 
 readonly STATE_DIR=/run/tg-emulated-hosts
 readonly NAME_RE='^tg-[a-z0-9-]+$'
-me=$(basename "$0")
+me=${0##*/}
 
 usage() {
   cat <<EOF
