@@ -19,6 +19,7 @@
 #include "models/fully_connected_net.h"
 #include "models/three_layer_convnet.h"
 #include "ops/conv/conv2d.h"
+#include "ops/conv/conv_transpose2d.h"
 #include "ops/conv/max_pool2d.h"
 #include "ops/layers/linear.h"
 #include "ops/layers/relu.h"
@@ -114,6 +115,35 @@ TEST_CASE("conv2d forward and backward: the same bits for any thread count") {
       Rng grad_rng(4);
       const Tensor dout = Tensor::randn(f.out.shape(), grad_rng, c.dtype);
       Conv2dGrads g = conv2d_backward(dout, f.cache);
+      return std::vector<Tensor>{f.out, g.dx, g.dw, g.db};
+    });
+  }
+}
+
+TEST_CASE("conv_transpose2d forward and backward: the same bits for any thread count") {
+  struct Case {
+    Shape x, w;  // w (C_in, C_out, KH, KW)
+    ConvTranspose2dParams params;
+    DType dtype;
+  };
+  // The DCGAN generator's two layers (oneDNN's backward-data for 64 output
+  // channels, im2col's for 1), output_padding that shifts the frame, float64
+  // on im2col; batches that leave short last chunks of conv2d's weight pass.
+  for (const Case& c : {Case{{17, 128, 7, 7}, {128, 64, 4, 4}, {2, 1, 0}, DType::f32},
+                        Case{{13, 64, 14, 14}, {64, 1, 4, 4}, {2, 1, 0}, DType::f32},
+                        Case{{9, 16, 5, 5}, {16, 20, 3, 3}, {2, 1, 1}, DType::f32},
+                        Case{{11, 3, 5, 4}, {3, 4, 3, 2}, {3, 1, 2}, DType::f64},
+                        Case{{1, 24, 6, 6}, {24, 16, 4, 4}, {2, 0, 1}, DType::f32}}) {
+    CAPTURE(c.x.str());
+    Rng rng(5);
+    const Tensor x = Tensor::randn(c.x, rng, c.dtype);
+    const Tensor w = Tensor::randn(c.w, rng, c.dtype);
+    const Tensor b = Tensor::randn({c.w[1]}, rng, c.dtype);
+    check_same_for_any_thread_count([&] {
+      ConvTranspose2dForward f = conv_transpose2d_forward(x, w, b, c.params);
+      Rng grad_rng(6);
+      const Tensor dout = Tensor::randn(f.out.shape(), grad_rng, c.dtype);
+      ConvTranspose2dGrads g = conv_transpose2d_backward(dout, f.cache);
       return std::vector<Tensor>{f.out, g.dx, g.dw, g.db};
     });
   }
