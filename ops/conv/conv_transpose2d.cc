@@ -22,8 +22,8 @@ ConvTranspose2dGeometry conv_transpose2d_geometry(const char* op, const Tensor& 
   if (s < 1) fail(op, "stride must be at least 1, got {}", s);
   if (p < 0) fail(op, "pad must not be negative, got {}", p);
   if (op_pad < 0) fail(op, "output_padding must not be negative, got {}", op_pad);
-  ConvTranspose2dGeometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(1), w.dim(2), w.dim(3),
-                            0,        0,        s,        p,        op_pad};
+  ConvTranspose2dGeometry g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(1), w.dim(2),
+                            w.dim(3), 0,        0,        s,        p,        op_pad};
   if (w.dim(0) != g.c_in) {
     fail(op, "input has {} channels but weight expects {} (x {}, w {}: (C_in, C_out, KH, KW))",
          g.c_in, w.dim(0), shape_str(x), shape_str(w));
@@ -128,9 +128,8 @@ Tensor window(const Tensor& src, std::int64_t rows, std::int64_t cols, std::int6
 
 Tensor window(const Tensor& src, std::int64_t rows, std::int64_t cols, std::int64_t top,
               const Tensor& bias = Tensor()) {
-  return dispatch(src.dtype(), [&](auto zero) {
-    return window<decltype(zero)>(src, rows, cols, top, bias);
-  });
+  return dispatch(src.dtype(),
+                  [&](auto zero) { return window<decltype(zero)>(src, rows, cols, top, bias); });
 }
 
 // db[o] = sum over n, i, j of dout[n, o, i, j]: each channel's sum on one
@@ -222,13 +221,13 @@ Var conv_transpose2d(const Var& x, const Var& w, const Var& b,
                      const ConvTranspose2dParams& params) {
   Op op(kOp, {x, w, b});
   auto [out, cache] = conv_transpose2d_forward(op.input(0), op.input(1), op.input(2), params);
-  return op.finish(std::move(out),
-                   [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
-                     ConvTranspose2dGrads g = conv_transpose2d_backward(dout, cache, grads.wants(0));
-                     grads.add(0, std::move(g.dx));
-                     grads.add(1, std::move(g.dw));
-                     grads.add(2, std::move(g.db));
-                   });
+  return op.finish(
+      std::move(out), [cache = std::move(cache)](const Tensor& dout, InputGrads& grads) {
+        ConvTranspose2dGrads g = conv_transpose2d_backward(dout, cache, grads.wants(0));
+        grads.add(0, std::move(g.dx));
+        grads.add(1, std::move(g.dw));
+        grads.add(2, std::move(g.db));
+      });
 }
 
 }  // namespace tg

@@ -83,7 +83,6 @@ ConvTranspose2dGrads conv_transpose2d_backward(const Tensor& dout,
 std::string conv_transpose2d_kernels(const ConvTranspose2dGeometry& g, DType dtype);
 
 // Tape op.
-Var conv_transpose2d(const Var& x, const Var& w, const Var& b,
-                     const ConvTranspose2dParams& params);
+Var conv_transpose2d(const Var& x, const Var& w, const Var& b, const ConvTranspose2dParams& params);
 
 }  // namespace tg

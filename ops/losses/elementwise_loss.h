@@ -52,12 +52,12 @@ double mean_of_terms(const Tensor& a, const Tensor& b, Term term) {
 template <class Backward>
 Var finish_two_input_loss(Op& op, double loss, Backward backward) {
   Tensor out = Tensor::full({}, loss, op.input(0).dtype());
-  return op.finish(std::move(out), [backward = std::move(backward)](const Tensor& dout,
-                                                                    InputGrads& grads) {
-    LossInputGrads g = backward(dout.item(), grads.wants(0), grads.wants(1));
-    grads.add(0, std::move(g.da));
-    grads.add(1, std::move(g.db));
-  });
+  return op.finish(std::move(out),
+                   [backward = std::move(backward)](const Tensor& dout, InputGrads& grads) {
+                     LossInputGrads g = backward(dout.item(), grads.wants(0), grads.wants(1));
+                     grads.add(0, std::move(g.da));
+                     grads.add(1, std::move(g.db));
+                   });
 }
 
 }  // namespace tg

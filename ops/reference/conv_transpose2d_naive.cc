@@ -56,7 +56,8 @@ void backward(const ConvTranspose2dGeometry& g, const Tensor& dout, const Tensor
 ConvTranspose2dForward conv_transpose2d_forward_naive(const Tensor& x, const Tensor& w,
                                                       const Tensor& b,
                                                       const ConvTranspose2dParams& params) {
-  const ConvTranspose2dGeometry g = conv_transpose2d_geometry("conv_transpose2d_naive", x, w, params);
+  const ConvTranspose2dGeometry g =
+      conv_transpose2d_geometry("conv_transpose2d_naive", x, w, params);
   check_conv2d_bias("conv_transpose2d_naive", x, b, g.c_out);
   Tensor out = Tensor::empty({g.n, g.c_out, g.oh, g.ow}, x.dtype());
   dispatch(x.dtype(), [&](auto zero) { forward<decltype(zero)>(g, x, w, b, out); });

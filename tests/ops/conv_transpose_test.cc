@@ -48,11 +48,11 @@ const std::vector<Case> kAwkward = {
 
 // 16 output channels or more: the float32 forward runs on oneDNN.
 const std::vector<Case> kWide = {
-    {{3, 32, 7, 7}, {32, 16, 4, 4}, {2, 1, 0}},   // the DCGAN generator's 7 -> 14
-    {{2, 16, 7, 5}, {16, 20, 4, 3}, {2, 1, 1}},   // output_padding 1, non-square
-    {{1, 24, 4, 4}, {24, 17, 3, 3}, {3, 0, 2}},   // N = 1, stride 3
-    {{9, 20, 5, 5}, {20, 33, 3, 3}, {1, 1, 0}},   // stride 1: the frame is the output
-    {{2, 8, 6, 6}, {8, 64, 4, 4}, {2, 1, 0}},     // few input channels, many output ones
+    {{3, 32, 7, 7}, {32, 16, 4, 4}, {2, 1, 0}},  // the DCGAN generator's 7 -> 14
+    {{2, 16, 7, 5}, {16, 20, 4, 3}, {2, 1, 1}},  // output_padding 1, non-square
+    {{1, 24, 4, 4}, {24, 17, 3, 3}, {3, 0, 2}},  // N = 1, stride 3
+    {{9, 20, 5, 5}, {20, 33, 3, 3}, {1, 1, 0}},  // stride 1: the frame is the output
+    {{2, 8, 6, 6}, {8, 64, 4, 4}, {2, 1, 0}},    // few input channels, many output ones
 };
 
 std::vector<Case> all_cases() {
@@ -166,10 +166,9 @@ TEST_CASE("conv_transpose2d in float32 (oneDNN and im2col) equals the float64 na
 
 TEST_CASE("conv_transpose2d routes each pass as ops/conv/conv_transpose2d.h says") {
   const auto kernels = [](const Case& c, DType dtype) {
-    return conv_transpose2d_kernels(
-        conv_transpose2d_geometry("test", Tensor::zeros(c.x, dtype), Tensor::zeros(c.w, dtype),
-                                  c.params),
-        dtype);
+    return conv_transpose2d_kernels(conv_transpose2d_geometry("test", Tensor::zeros(c.x, dtype),
+                                                              Tensor::zeros(c.w, dtype), c.params),
+                                    dtype);
   };
   // 16 output channels: oneDNN's backward-data; dx is conv2d's forward of
   // dout, dw its weight gradient, both on oneDNN.
@@ -217,8 +216,8 @@ TEST_CASE("conv_transpose2d is the adjoint of conv2d: <conv2d(y, w), x> = <y, co
     if (c.params.output_padding != 0) continue;
     CAPTURE(c.x.str());
     const Tensor x = randn(c.x, rng), w = randn(c.w, rng);
-    const Tensor t = conv_transpose2d_forward(x, w, Tensor::zeros({c.w[1]}, DType::f64), c.params)
-                         .out;
+    const Tensor t =
+        conv_transpose2d_forward(x, w, Tensor::zeros({c.w[1]}, DType::f64), c.params).out;
     const Tensor y = randn(t.shape(), rng);
     Conv2dParams params;
     params.stride = c.params.stride;

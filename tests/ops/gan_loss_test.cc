@@ -103,10 +103,10 @@ TEST_CASE("bce_with_logits: gradients of the logits and the targets") {
     CAPTURE(shape.str());
     const Tensor logits = randn(shape, rng, 0.0, 3.0);
     const Tensor targets = Tensor::uniform(shape, rng, 0.0, 1.0, DType::f64);
-    require_close(check_gradients([](const std::vector<Var>& in) {
-                    return bce_with_logits(in[0], in[1]);
-                  }, {logits, targets}),
-                  {"logits", "targets"}, 1e-8);
+    require_close(
+        check_gradients([](const std::vector<Var>& in) { return bce_with_logits(in[0], in[1]); },
+                        {logits, targets}),
+        {"logits", "targets"}, 1e-8);
   }
 }
 
@@ -155,13 +155,13 @@ TEST_CASE("The GAN losses: gradients of the real and the fake scores") {
   Rng rng(3);
   const Tensor real = randn({5, 1}, rng, 0.0, 2.0), fake = randn({3, 1}, rng, 0.0, 2.0);
   const std::vector<std::string> both = {"real", "fake"};
-  require_close(check_gradients([](const std::vector<Var>& in) {
-                  return discriminator_loss(in[0], in[1]);
-                }, {real, fake}),
-                both, 1e-8);
-  require_close(check_gradients([](const std::vector<Var>& in) {
-                  return ls_discriminator_loss(in[0], in[1]);
-                }, {real, fake}),
+  require_close(
+      check_gradients([](const std::vector<Var>& in) { return discriminator_loss(in[0], in[1]); },
+                      {real, fake}),
+      both, 1e-8);
+  require_close(check_gradients(
+                    [](const std::vector<Var>& in) { return ls_discriminator_loss(in[0], in[1]); },
+                    {real, fake}),
                 both, 1e-8);
   require_close(
       check_gradients([](const std::vector<Var>& in) { return generator_loss(in[0]); }, {fake}),
