@@ -26,6 +26,7 @@
 // the recurrent layers and temporal ops).
 #include "ops/conv/avg_pool2d.h"
 #include "ops/conv/conv2d.h"
+#include "ops/conv/conv_transpose2d.h"
 #include "ops/conv/max_pool2d.h"
 #include "ops/index/embedding.h"
 #include "ops/index/where.h"
@@ -37,7 +38,10 @@
 #include "ops/layers/linear.h"
 #include "ops/layers/relu.h"
 #include "ops/layers/spatial_batchnorm.h"
+#include "ops/losses/bce_with_logits.h"
+#include "ops/losses/gan_losses.h"
 #include "ops/losses/l2_penalty.h"
+#include "ops/losses/mse_loss.h"
 #include "ops/losses/softmax_loss.h"
 #include "ops/losses/svm_loss.h"
 #include "ops/math/add.h"

@@ -9,7 +9,7 @@
 
 #include "graph/tape.h"
 #include "graph/tensor.h"
-#include "ops/losses/elementwise_loss.h"
+#include "ops/kernels/elementwise_loss.h"
 
 namespace tg {
 
