@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "graph/checks.h"
 #include "graph/op.h"
@@ -47,17 +48,21 @@ double mean_of_terms(const Tensor& a, const Tensor& b, Term term) {
   return sum / static_cast<double>(a.numel());
 }
 
-// Records the scalar loss (shape (), the dtype of input 0) of an Op whose
-// inputs are (a, b); backward(upstream, wants_a, wants_b) -> LossInputGrads.
-template <class Backward>
-Var finish_two_input_loss(Op& op, double loss, Backward backward) {
-  Tensor out = Tensor::full({}, loss, op.input(0).dtype());
-  return op.finish(std::move(out),
-                   [backward = std::move(backward)](const Tensor& dout, InputGrads& grads) {
-                     LossInputGrads g = backward(dout.item(), grads.wants(0), grads.wants(1));
-                     grads.add(0, std::move(g.da));
-                     grads.add(1, std::move(g.db));
-                   });
+// The tape op of such a loss: records forward(a, b) -> the mean loss as a
+// scalar (shape (), a's dtype) whose backward calls backward(dout, a, b,
+// wants_a, wants_b) -> LossInputGrads.
+template <class Forward, class Backward>
+Var record_two_input_loss(OpName name, const Var& a, const Var& b, Forward forward,
+                          Backward backward) {
+  Op op(name, {a, b});
+  const Tensor& x = op.input(0);
+  const Tensor& y = op.input(1);
+  Tensor out = Tensor::full({}, forward(x, y), x.dtype());
+  return op.finish(std::move(out), [x, y, backward](const Tensor& dout, InputGrads& grads) {
+    LossInputGrads g = backward(dout.item(), x, y, grads.wants(0), grads.wants(1));
+    grads.add(0, std::move(g.da));
+    grads.add(1, std::move(g.db));
+  });
 }
 
 }  // namespace tg

@@ -47,13 +47,8 @@ LossInputGrads bce_with_logits_backward(double dout, const Tensor& logits, const
 }
 
 Var bce_with_logits(const Var& logits, const Var& targets) {
-  Op op(kOp, {logits, targets});
-  const Tensor& x = op.input(0);
-  const Tensor& y = op.input(1);
-  const double loss = bce_with_logits_forward(x, y);
-  return finish_two_input_loss(op, loss, [x, y](double dout, bool need_x, bool need_y) {
-    return bce_with_logits_backward(dout, x, y, need_x, need_y);
-  });
+  return record_two_input_loss(kOp, logits, targets, bce_with_logits_forward,
+                               bce_with_logits_backward);
 }
 
 }  // namespace tg

@@ -31,13 +31,7 @@ LossInputGrads mse_loss_backward(double dout, const Tensor& x, const Tensor& tar
 }
 
 Var mse_loss(const Var& x, const Var& target) {
-  Op op(kOp, {x, target});
-  const Tensor& a = op.input(0);
-  const Tensor& b = op.input(1);
-  const double loss = mse_loss_forward(a, b);
-  return finish_two_input_loss(op, loss, [a, b](double dout, bool need_x, bool need_target) {
-    return mse_loss_backward(dout, a, b, need_x, need_target);
-  });
+  return record_two_input_loss(kOp, x, target, mse_loss_forward, mse_loss_backward);
 }
 
 }  // namespace tg
