@@ -145,8 +145,12 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   tg::SolverOptions options;
   options.update_rule = flags.optimizer;
   options.optim_config.learning_rate = flags.lr;
-  options.lr_decay = flags.lr_decay;
-  options.lr_schedule = tg::parse_schedule_kind(flags.lr_schedule);
+  options.schedule.kind = tg::parse_schedule_kind(flags.lr_schedule);
+  options.schedule.lr_decay = flags.lr_decay;
+  options.schedule.min_lr = flags.min_lr;
+  options.schedule.plateau_factor = flags.plateau_factor;
+  options.schedule.plateau_patience = flags.plateau_patience;
+  options.schedule.warmup_steps = flags.warmup_steps;
   options.batch_size = flags.batch_size;
   options.num_epochs = flags.epochs;
   options.clip_grad_norm = flags.clip_grad_norm;

@@ -73,11 +73,6 @@ Solver::Solver(Module& model, SolverData data, SolverOptions options)
   check_split("validation data", data_.X_val, data_.y_val);
   check_options(options_);
   optimizer_ = make_optimizer(options_.update_rule, options_.optim_config);
-  schedule_.kind = options_.lr_schedule;
-  schedule_.decay = options_.lr_decay;
-  schedule_.total_epochs = static_cast<double>(std::max<std::int64_t>(options_.num_epochs, 1));
-  schedule_.min_lr = options_.min_lr;
-  check_schedule(schedule_);
   initial_lr_ = optimizer_->learning_rate();
   if (options_.replicas != nullptr) {
     const int processes = options_.replicas->size();
@@ -98,6 +93,9 @@ Solver::Solver(Module& model, SolverData data, SolverOptions options)
     fail_option("num_epochs", "{} epochs of {} iterations are more iterations than 2^63 - 1",
                 options_.num_epochs, iterations_per_epoch());
   }
+  const std::int64_t total =
+      std::max<std::int64_t>(options_.num_epochs, 1) * iterations_per_epoch();
+  schedule_ = make_schedule(options_.schedule, {initial_lr_, iterations_per_epoch(), total});
 }
 
 std::int64_t Solver::iterations_per_epoch() const {
@@ -157,12 +155,10 @@ TrainEnd Solver::train() {
 }
 
 void Solver::step() {
-  // The schedule's rate at this step's epoch (not carried over from the last
-  // step: a run continued with more epochs then goes on exactly as a longer
-  // run would have).
-  const double epoch_now =
-      static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
-  optimizer_->set_learning_rate(schedule_.learning_rate(initial_lr_, epoch_now));
+  // The schedule's rate for this step (not carried over from the last step:
+  // a run continued with more epochs then goes on exactly as a longer run
+  // would have).
+  optimizer_->set_learning_rate(schedule_->learning_rate(iteration_));
   std::vector<std::int64_t> rows = rng_.choice(data_.X_train.dim(0), options_.batch_size);
   if (options_.replicas != nullptr) {  // this process's slice of the global batch
     const std::int64_t slice = options_.batch_size / options_.replicas->size();
@@ -228,6 +224,7 @@ void Solver::end_epoch(double epoch_seconds) {
   const Clock::time_point start = Clock::now();
   const double train_acc = check_accuracy(data_.X_train, data_.y_train, options_.num_train_samples);
   const double val_acc = check_accuracy(data_.X_val, data_.y_val, options_.num_val_samples);
+  schedule_->on_epoch_end(val_acc);  // before the checkpoint, which saves its state
   const EpochRecord record{epoch_, train_acc, val_acc, history_.iterations.back().lr,
                            epoch_seconds + seconds_since(start)};
   history_.epochs.push_back(record);
@@ -311,8 +308,11 @@ Json Solver::config() const {
   Json c = {{"model", model_.name()},
             {"update_rule", options_.update_rule},
             {"learning_rate", initial_lr_},
-            {"lr_schedule", options_.lr_schedule == LrSchedule::Kind::step ? "step" : "cosine"},
-            {"lr_decay", options_.lr_decay},
+            {"lr_schedule", name_of(options_.schedule.kind)},
+            {"lr_decay", options_.schedule.lr_decay},
+            {"warmup_steps", options_.schedule.warmup_steps},
+            {"plateau_factor", options_.schedule.plateau_factor},
+            {"plateau_patience", options_.schedule.plateau_patience},
             {"batch_size", options_.batch_size},
             {"clip_grad_norm", options_.clip_grad_norm},
             {"num_epochs", options_.num_epochs},
@@ -320,7 +320,7 @@ Json Solver::config() const {
             {"num_train", data_.X_train.dim(0)},
             {"num_val", data_.X_val.dim(0)},
             {"seed", static_cast<std::int64_t>(options_.seed)},
-            {"min_lr", options_.min_lr},
+            {"min_lr", options_.schedule.min_lr},
             {"optim_config",
              {{"momentum", options_.optim_config.momentum},
               {"decay_rate", options_.optim_config.decay_rate},

@@ -1,13 +1,14 @@
 // Solver: trains a model the way the seed's cs231n Solver does. Minibatches
 // are sampled at random (with replacement) from an explicit seeded
-// generator; after every epoch the learning rate follows its schedule, the
-// accuracy is measured on a sample of the training set and on the whole
-// validation set, and the best parameters (by validation accuracy) are kept
-// and restored at the end. With a run folder it also writes a checkpoint and
-// then the loss curves (history.csv, epochs.csv, history.json, curves.svg)
-// after every epoch, from which resume() continues bit for bit. The learning
-// rate of every step is the schedule's at the step's epoch, so a run
-// continued with more epochs (step schedule) is the longer run exactly.
+// generator; every step takes its schedule's learning rate (optim/schedule.h);
+// after every epoch the accuracy is measured on a sample of the training set
+// and on the whole validation set (the plateau schedule sees the latter), and
+// the best parameters (by validation accuracy) are kept and restored at the
+// end. With a run folder it also writes a checkpoint and then the loss curves
+// (history.csv, epochs.csv, history.json, curves.svg) after every epoch, from
+// which resume() continues bit for bit. The learning rate of a step depends
+// on the step and the schedule's state only (not on the rate before it), so
+// a run continued with more epochs (not cosine) is the longer run exactly.
 #pragma once
 
 #include <cstdint>
@@ -63,9 +64,9 @@ enum class TrainEnd {
 struct SolverOptions {
   std::string update_rule = "sgd";
   OptimConfig optim_config;
-  double lr_decay = 1.0;  // the step schedule's factor per epoch
-  LrSchedule::Kind lr_schedule = LrSchedule::Kind::step;
-  double min_lr = 0.0;  // the cosine schedule's floor
+  // The learning rate's schedule and warm-up (optim/schedule.h), from
+  // optim_config.learning_rate; by default the seed's step schedule.
+  ScheduleOptions schedule;
   std::int64_t batch_size = 100;
   std::int64_t num_epochs = 10;
   // > 0: before each update the gradients are clipped to this global L2
@@ -135,7 +136,7 @@ class Solver {
   // buffers, optimizer and solver state, histories and the generators.
   // Throws FileError naming the file for another model, shapes that differ,
   // a setting that differs from the run's (update rule and its settings,
-  // learning rate and schedule, batch size, data sizes, seed, reg: the
+  // learning rate and schedule settings, batch size, data sizes, seed, reg: the
   // message names it and both values), fewer epochs than the run's (or
   // more with the cosine schedule, which spans the run's epochs), and for a
   // checkpoint of an earlier tapegrad that lacks the run's settings.
@@ -189,7 +190,7 @@ class Solver {
   SolverData data_;
   SolverOptions options_;
   std::unique_ptr<Optimizer> optimizer_;
-  LrSchedule schedule_;
+  std::unique_ptr<LrSchedule> schedule_;
   double initial_lr_;
   Rng rng_;  // minibatches and accuracy samples
   History history_;

@@ -7,14 +7,17 @@
 //   solver/...                                counters, batch size, training-set size
 //   rng/solver/..., rng/model/...             both generators
 //   history/iterations (K, 4), history/epochs (E, 5)   float64 tables
+//   schedule/<name>                           the schedule's state (plateau's)
 // Version 1 (before the settings were recorded) had no meta/state_version
 // and meta/config but solver/learning_rate; it is refused with a message.
-// The learning rate is not saved: every step takes the schedule's.
+// The learning rate is not saved: every step takes the schedule's, from the
+// step and the schedule's state.
 #include <fmt/format.h>
 
 #include <array>
 #include <cstring>
 
+#include "graph/errors.h"
 #include "io/file_error.h"
 #include "solver/solver.h"
 
@@ -28,14 +31,24 @@ constexpr std::int64_t kStateVersion = 2;
 // (num_epochs aside: it may grow). What is left out changes no result:
 // divergence_factor, which only decides whether a run stops, and what a
 // Solver's user records next to them (extra_config).
-constexpr std::array<const char*, 14> kSameOnResume = {
-    "update_rule", "optim_config",    "learning_rate",  "lr_schedule", "lr_decay",
-    "min_lr",      "batch_size",      "clip_grad_norm", "num_train",   "num_train_samples",
-    "num_val",     "num_val_samples", "seed",           "reg"};
+constexpr std::array<const char*, 17> kSameOnResume = {
+    "update_rule",    "optim_config", "learning_rate",     "lr_schedule",      "lr_decay",
+    "min_lr",         "warmup_steps", "plateau_factor",    "plateau_patience", "batch_size",
+    "clip_grad_norm", "num_train",    "num_train_samples", "num_val",          "num_val_samples",
+    "seed",           "reg"};
+
+// What a run recorded before a setting existed had: its default.
+Json before_recorded(const std::string& key) {
+  const ScheduleOptions defaults;
+  if (key == "warmup_steps") return defaults.warmup_steps;
+  if (key == "plateau_factor") return defaults.plateau_factor;
+  if (key == "plateau_patience") return defaults.plateau_patience;
+  return Json();
+}
 
 void check_same_run(const Checkpoint& c, const Json& recorded, const Json& now) {
   for (const char* key : kSameOnResume) {
-    const Json& was = recorded.contains(key) ? recorded.at(key) : Json();
+    const Json was = recorded.contains(key) ? recorded.at(key) : before_recorded(key);
     if (was != now.at(key)) {
       fail_file(c.source(),
                 "the run used {} {}, this one has {}: it would not continue the same run", key,
@@ -140,6 +153,7 @@ Checkpoint Solver::to_checkpoint() const {
   }
   c.put("history/iterations", table(iterations, 4));
   c.put("history/epochs", table(epochs, 5));
+  for (const auto& [name, value] : schedule_->state()) c.put_real("schedule/" + name, value);
   return c;
 }
 
@@ -202,6 +216,15 @@ void Solver::load_checkpoint(const Checkpoint& c) {
       static_cast<std::int64_t>(history.iterations.size()) != iteration) {
     fail_file(c.source(), "inconsistent counters: iteration {}, epoch {}, {} recorded losses",
               iteration, epoch, history.iterations.size());
+  }
+  ScheduleState schedule;
+  for (const std::string& name : c.names_with_prefix("schedule/")) {
+    schedule.emplace(name.substr(std::strlen("schedule/")), c.get_real(name));
+  }
+  try {  // the last check: it takes the state when it is good
+    schedule_->load_state(schedule);
+  } catch (const ArgumentError& e) {
+    fail_file(c.source(), "{}", e.what());
   }
 
   optimizer_->load_state(optim);

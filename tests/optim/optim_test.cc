@@ -1,5 +1,5 @@
 // The update rules against the seed's formulas and its notebook's numbers,
-// state save/restore, schedules and argument errors.
+// state save/restore and argument errors (the schedules: schedule_test.cc).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,7 +9,6 @@
 #include "graph/parameter.h"
 #include "optim/clip.h"
 #include "optim/optimizer.h"
-#include "optim/schedule.h"
 #include "optim/update_rules.h"
 
 using namespace tg;
@@ -167,28 +166,6 @@ TEST_CASE("make_optimizer applies the seed's defaults and rejects bad settings")
   Parameter twin("p", Tensor::zeros({2}));
   CHECK_THROWS_WITH_AS(Sgd().step({p, twin}), doctest::Contains("two parameters are named 'p'"),
                        ArgumentError);
-}
-
-TEST_CASE("Learning-rate schedules") {
-  LrSchedule step;
-  step.decay = 0.5;
-  CHECK(step.learning_rate(1.0, 0.0) == 1.0);
-  CHECK(step.learning_rate(1.0, 0.99) == 1.0);
-  CHECK(step.learning_rate(1.0, 1.0) == 0.5);
-  CHECK(step.learning_rate(1.0, 3.5) == 0.125);
-  LrSchedule cosine;
-  cosine.kind = LrSchedule::Kind::cosine;
-  cosine.total_epochs = 10;
-  cosine.min_lr = 0.1;
-  CHECK(cosine.learning_rate(1.0, 0.0) == doctest::Approx(1.0));
-  CHECK(cosine.learning_rate(1.0, 5.0) == doctest::Approx(0.55));
-  CHECK(cosine.learning_rate(1.0, 10.0) == doctest::Approx(0.1));
-  CHECK(cosine.learning_rate(1.0, 20.0) == doctest::Approx(0.1));
-  LrSchedule bad;
-  bad.decay = 1.5;
-  CHECK_THROWS_WITH_AS(check_schedule(bad), "lr_decay: must be in (0, 1], got 1.5", ArgumentError);
-  CHECK_THROWS_AS(parse_schedule_kind("linear"), ArgumentError);
-  CHECK(parse_schedule_kind("cosine") == LrSchedule::Kind::cosine);
 }
 
 TEST_CASE("sgd_nesterov_momentum: the nndl notebook's rule, step by step") {

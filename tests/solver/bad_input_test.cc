@@ -447,12 +447,12 @@ std::vector<BadInput> option_cases() {
        }},
       {"schedule: unknown kind", "lr_schedule: ", "'linear'",
        [] { parse_schedule_kind("linear"); }},
-      {"schedule: negative min_lr", "lr_schedule: ", "got -1",
+      {"schedule: negative min_lr", "min_lr: ", "got -1",
        [] {
-         LrSchedule s;
+         ScheduleOptions s;
          s.kind = LrSchedule::Kind::cosine;
          s.min_lr = -1;
-         check_schedule(s);
+         make_schedule(s, {1e-3, 10, 100});
        }},
   };
 }
@@ -484,7 +484,10 @@ std::vector<BadInput> solver_cases() {
       {"Solver: negative checkpoint_every", "Solver: checkpoint_every: ", "got -3",
        with([](SolverOptions& o) { o.checkpoint_every = -3; })},
       {"Solver: lr_decay above 1", "lr_decay: ", "got 1.5",
-       with([](SolverOptions& o) { o.lr_decay = 1.5; })},
+       with([](SolverOptions& o) { o.schedule.lr_decay = 1.5; })},
+      {"Solver: warmup_steps past the run",
+       "warmup_steps: ", "10 must be fewer than the run's 10 steps",
+       with([](SolverOptions& o) { o.schedule.warmup_steps = 10; })},
       {"Solver: unknown update rule", "update_rule: ", "'nesterov'",
        with([](SolverOptions& o) { o.update_rule = "nesterov"; })},
       {"Solver: labels and images differ", "Solver: training data: ", "10 images but 9 labels",

@@ -111,7 +111,7 @@ TEST_CASE("Histories, learning-rate decay, best parameters restored") {
   const SolverData data = quadrant_data(400, 100, 3);
   FullyConnectedNet net(small_fc());
   SolverOptions s = quiet(5);
-  s.lr_decay = 0.5;
+  s.schedule.lr_decay = 0.5;
   s.optim_config.learning_rate = 1e-2;
   Solver solver(net, data, s);
   solver.train();
@@ -336,7 +336,7 @@ TEST_CASE("Solver options are validated, naming the option") {
   CHECK_THROWS_WITH_AS(Solver(net, data, s), doctest::Contains("unknown rule 'adagrad'"),
                        ArgumentError);
   s = quiet(1);
-  s.lr_decay = 0;
+  s.schedule.lr_decay = 0;
   CHECK_THROWS_WITH_AS(Solver(net, data, s), "lr_decay: must be in (0, 1], got 0", ArgumentError);
   SolverData bad = data;
   bad.y_val.pop_back();
@@ -351,7 +351,7 @@ TEST_CASE("A finished run continued with more epochs is the longer run, bit for 
   FullyConnectedNetOptions o = small_fc();
   o.normalization = Normalization::batchnorm;
   SolverOptions s = quiet(3);
-  s.lr_decay = 0.8;
+  s.schedule.lr_decay = 0.8;
   FullyConnectedNet whole(o);
   Solver longer(whole, data, s);
   longer.train();
@@ -402,9 +402,10 @@ TEST_CASE("Resuming with a setting other than the run's is refused, naming it an
   const std::vector<Case> cases = {
       {"the run used learning_rate 0.001, this one has 0.01",
        [](SolverOptions& o) { o.optim_config.learning_rate = 1e-2; }},
-      {"the run used lr_decay 1.0, this one has 0.5", [](SolverOptions& o) { o.lr_decay = 0.5; }},
+      {"the run used lr_decay 1.0, this one has 0.5",
+       [](SolverOptions& o) { o.schedule.lr_decay = 0.5; }},
       {"the run used lr_schedule \"step\", this one has \"cosine\"",
-       [](SolverOptions& o) { o.lr_schedule = LrSchedule::Kind::cosine; }},
+       [](SolverOptions& o) { o.schedule.kind = LrSchedule::Kind::cosine; }},
       {"the run used seed 5, this one has 6", [](SolverOptions& o) { o.seed = 6; }},
       {"the run used optim_config", [](SolverOptions& o) { o.optim_config.beta1 = 0.8; }},
       {"the run used num_train_samples 1000, this one has 10",
@@ -435,7 +436,7 @@ TEST_CASE("Resuming with a setting other than the run's is refused, naming it an
   more.num_epochs = 4;
   CHECK(refusal(more, data).empty());
   SolverOptions cosine = s;
-  cosine.lr_schedule = LrSchedule::Kind::cosine;
+  cosine.schedule.kind = LrSchedule::Kind::cosine;
   cosine.checkpoint_dir = tg::testing::fresh_test_folder("resume_cosine");
   {
     FullyConnectedNet net(small_fc());
