@@ -39,7 +39,7 @@ std::int64_t read_whole(std::string_view flag, const std::string& text, std::int
             error == std::errc::result_out_of_range ? " (below 2^63)" : "", text);
 }
 
-enum class Range { positive, non_negative, fraction, guard };
+enum class Range { positive, non_negative, fraction, open_fraction, guard };
 
 // Finite numbers ("1e-3", "0.5"); `range` says which.
 double read_number(std::string_view flag, const std::string& text, Range range) {
@@ -57,6 +57,9 @@ double read_number(std::string_view flag, const std::string& text, Range range) 
     case Range::fraction:
       if (read && value > 0 && value <= 1) return value;
       fail_flag("--{} must be a number above 0 and at most 1, got {}", flag, text);
+    case Range::open_fraction:
+      if (read && value > 0 && value < 1) return value;
+      fail_flag("--{} must be a number above 0 and below 1, got {}", flag, text);
     case Range::guard:
       if (read && (value == 0 || value > 1)) return value;
       fail_flag("--{} must be 0 (no guard) or a finite number above 1, got {}", flag, text);
@@ -150,11 +153,31 @@ const std::vector<FlagSpec>& flag_specs() {
       {"lr-decay", "NUMBER", "Learning-rate factor per epoch (step schedule), in (0, 1]",
        OnResume::same, [](F& f, S t) { f.lr_decay = read_number("lr-decay", t, Range::fraction); },
        [](const F& f) { return Json(f.lr_decay); }},
-      {"lr-schedule", "NAME", "step or cosine", OnResume::same,
+      {"lr-schedule", "NAME",
+       "Learning rate per step: constant; step (times --lr-decay each epoch); cosine (down to "
+       "--min-lr at the last step); plateau (times --plateau-factor after --plateau-patience "
+       "epochs without a better validation accuracy, down to --min-lr)",
+       OnResume::same,
        [](F& f, S t) {
-         f.lr_schedule = read_choice("lr-schedule", t, {"step", "cosine"});
+         f.lr_schedule = read_choice("lr-schedule", t, {"constant", "step", "cosine", "plateau"});
        },
        [](const F& f) { return Json(f.lr_schedule); }},
+      {"warmup-steps", "N",
+       "Linear warm-up: step s < N (from 0) takes the schedule's rate times (s + 1) / N (0: none)",
+       OnResume::same,
+       [](F& f, S t) { f.warmup_steps = read_whole("warmup-steps", t, 0, kMaxIterations); },
+       [](const F& f) { return Json(f.warmup_steps); }, "0"},
+      {"min-lr", "NUMBER", "cosine: the last learning rate; plateau: the lowest (below --lr)",
+       OnResume::same, [](F& f, S t) { f.min_lr = read_number("min-lr", t, Range::non_negative); },
+       [](const F& f) { return Json(f.min_lr); }, "0"},
+      {"plateau-factor", "NUMBER", "plateau: the learning rate's factor at a cut, in (0, 1)",
+       OnResume::same,
+       [](F& f, S t) { f.plateau_factor = read_number("plateau-factor", t, Range::open_fraction); },
+       [](const F& f) { return Json(f.plateau_factor); }, "0.5"},
+      {"plateau-patience", "N",
+       "plateau: epochs in a row without a better validation accuracy that cut the rate",
+       OnResume::same, [](F& f, S t) { f.plateau_patience = read_whole("plateau-patience", t, 1); },
+       [](const F& f) { return Json(f.plateau_patience); }, "2"},
       {"optimizer", "NAME",
        "Update rule: sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam or adamw",
        OnResume::same,
@@ -357,6 +380,11 @@ TrainFlags TrainCommandLine::continue_run(const TrainFlags& recorded) const {
 
 void finish_flags(TrainFlags& flags) {
   if (!flags.lr) flags.lr = make_optimizer(flags.optimizer)->learning_rate();
+  if ((flags.lr_schedule == "cosine" || flags.lr_schedule == "plateau") &&
+      !(flags.min_lr < *flags.lr)) {
+    fail_flag("--min-lr {} must be below --lr {}: the {} schedule falls to it", flags.min_lr,
+              *flags.lr, flags.lr_schedule);
+  }
   if (flags.model == "charlm" && flags.data != "fashion-mnist") {
     fail_flag("--data {} with --model charlm: the language model reads --word-list, not images",
               flags.data);

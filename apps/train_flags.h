@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "optim/schedule.h"
 #include "report/json.h"
 
 namespace tg {
@@ -26,7 +27,12 @@ struct TrainFlags {
   std::int64_t batch_size = 64;
   std::optional<double> lr;  // once finished: the optimizer's default when not given
   double lr_decay = 0.8;
-  std::string lr_schedule = "step";
+  std::string lr_schedule = "step";  // constant, step, cosine or plateau
+  // The schedules' other settings (optim/schedule.h), with its defaults.
+  std::int64_t warmup_steps = ScheduleOptions{}.warmup_steps;
+  double min_lr = ScheduleOptions{}.min_lr;
+  double plateau_factor = ScheduleOptions{}.plateau_factor;
+  std::int64_t plateau_patience = ScheduleOptions{}.plateau_patience;
   std::string optimizer = "adam";
   double reg = 0.0;
   std::int64_t num_train = 0;  // 0: all the training images but the validation ones
@@ -80,7 +86,8 @@ class TrainCommandLine {
   TrainFlags apply_to(TrainFlags base) const;
   // A resumed run's flags: the recorded ones with the flags given applied.
   // Throws ArgumentError naming the flag and both values when a given flag
-  // would change the run (--epochs may grow, with the step schedule).
+  // would change the run (--epochs may grow, but not with the cosine
+  // schedule, which spans the run's epochs).
   TrainFlags continue_run(const TrainFlags& recorded) const;
 
  private:
@@ -99,8 +106,9 @@ void finish_flags(TrainFlags& flags);
 // The flags as a run records them: {"data": "fashion-mnist", "epochs": 10, ...}
 // (the flag names without "--"), and back. flags_from_json throws
 // ArgumentError naming a flag that is missing or cannot be read; flags
-// added since runs were first recorded (--clip-grad-norm, --word-list) take
-// their default when missing.
+// added since runs were first recorded (--clip-grad-norm, --word-list,
+// --sync-batchnorm, --warmup-steps, --min-lr, --plateau-factor,
+// --plateau-patience) take their default when missing.
 Json flags_to_json(const TrainFlags& flags);
 TrainFlags flags_from_json(const Json& json);
 

@@ -56,6 +56,12 @@ void check_iterations(const TrainFlags& flags, std::int64_t iterations_per_epoch
         "give at most --epochs {}",
         flags.epochs, iterations_per_epoch, kMaxIterations, kMaxIterations / iterations_per_epoch));
   }
+  if (flags.warmup_steps > 0 && flags.warmup_steps >= flags.epochs * iterations_per_epoch) {
+    throw ArgumentError(fmt::format(
+        "--warmup-steps {} must be fewer than the run's {} iterations (--epochs {} of {} each)",
+        flags.warmup_steps, flags.epochs * iterations_per_epoch, flags.epochs,
+        iterations_per_epoch));
+  }
 }
 
 namespace {

@@ -22,7 +22,8 @@ void check_splits(const TrainFlags& flags, std::int64_t train_images, std::int64
 // The training images the run uses (--num-train, or all but the validation ones).
 std::int64_t training_images(const TrainFlags& flags, std::int64_t train_images);
 
-// --epochs x the iterations of an epoch, at most kMaxIterations.
+// --epochs x the iterations of an epoch, at most kMaxIterations, and more
+// than --warmup-steps.
 void check_iterations(const TrainFlags& flags, std::int64_t iterations_per_epoch);
 
 // The character embedding size of tools/train --model charlm.

@@ -90,3 +90,46 @@ TEST_CASE("The flags a run records read back as they were") {
   CHECK(back.hidden_dims == std::vector<std::int64_t>{30, 20});
   CHECK(back.keep_prob == 0.5);
 }
+
+TEST_CASE("The schedule flags: read, refused by name, their defaults for runs recorded before") {
+  tg::TrainFlags flags = Parsed({"--lr-schedule", "plateau", "--warmup-steps", "100", "--min-lr",
+                                 "1e-5", "--plateau-factor", "0.2", "--plateau-patience", "3"})
+                             .line.new_run();
+  CHECK(flags.lr_schedule == "plateau");
+  CHECK(flags.warmup_steps == 100);
+  CHECK(flags.min_lr == 1e-5);
+  CHECK(flags.plateau_factor == 0.2);
+  CHECK(flags.plateau_patience == 3);
+  const auto refusal = [](std::vector<std::string> args) {
+    return argument_error_of([&] { Parsed(args).line.new_run(); });
+  };
+  CHECK(refusal({"--lr-schedule", "linear"}) ==
+        "--lr-schedule must be one of constant, step, cosine, plateau; got linear");
+  CHECK(refusal({"--warmup-steps", "-1"}) ==
+        "--warmup-steps must be a whole number from 0 to 100000000, got -1");
+  CHECK(refusal({"--min-lr", "-1"}) == "--min-lr must be a finite number, 0 or more, got -1");
+  CHECK(refusal({"--plateau-factor", "1"}) ==
+        "--plateau-factor must be a number above 0 and below 1, got 1");
+  CHECK(refusal({"--plateau-patience", "0"}) ==
+        "--plateau-patience must be a positive whole number, got 0");
+  tg::TrainFlags falls =
+      Parsed({"--lr-schedule", "cosine", "--lr", "1e-3", "--min-lr", "1e-2"}).line.new_run();
+  CHECK(argument_error_of([&] { tg::finish_flags(falls); }) ==
+        "--min-lr 0.01 must be below --lr 0.001: the cosine schedule falls to it");
+
+  tg::finish_flags(flags);
+  CHECK(argument_error_of([&] {
+          Parsed({"--warmup-steps", "10"}).line.continue_run(flags);
+        }).find("--warmup-steps 10 differs from this run's --warmup-steps 100") == 0);
+  // A run recorded before these flags existed: no warm-up, min-lr 0,
+  // plateau factor 0.5 and patience 2 (the Solver's defaults).
+  tg::Json earlier = tg::flags_to_json(flags);
+  for (const char* flag : {"warmup-steps", "min-lr", "plateau-factor", "plateau-patience"}) {
+    earlier.erase(flag);
+  }
+  const tg::TrainFlags read = tg::flags_from_json(earlier);
+  CHECK(read.warmup_steps == 0);
+  CHECK(read.min_lr == 0);
+  CHECK(read.plateau_factor == tg::ScheduleOptions{}.plateau_factor);
+  CHECK(read.plateau_patience == tg::ScheduleOptions{}.plateau_patience);
+}

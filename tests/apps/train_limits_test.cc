@@ -45,6 +45,16 @@ TEST_CASE("A run has at most kMaxIterations iterations") {
   CHECK(contains(argument_error_of([&] { tg::check_iterations(flags, 2); }), "--epochs"));
 }
 
+TEST_CASE("A warm-up is shorter than the run") {
+  tg::TrainFlags flags = tg::default_flags("cnn");
+  flags.epochs = 2;
+  flags.warmup_steps = 19;
+  CHECK(argument_error_of([&] { tg::check_iterations(flags, 10); }).empty());
+  flags.warmup_steps = 20;
+  CHECK(argument_error_of([&] { tg::check_iterations(flags, 10); }) ==
+        "--warmup-steps 20 must be fewer than the run's 20 iterations (--epochs 2 of 10 each)");
+}
+
 TEST_CASE("A model or a batch larger than the memory is refused naming the flag to lower") {
   tg::TrainFlags flags = tg::default_flags("cnn");
   const tg::Shape image{55000, 1, 28, 28};

@@ -4,7 +4,8 @@
 # given with --resume that differs from the run's is refused naming the flag
 # and both values, and the run is left as it was; --epochs may grow, and the
 # continued run is then bit for bit the longer run; history.json records
-# the flags; a checkpoint of the earlier format is refused with a message.
+# the flags; a checkpoint of the earlier format is refused with a message;
+# every schedule (warm-up, step, cosine, plateau) resumes bit for bit.
 set -uo pipefail
 
 train="$PWD/$1"
@@ -80,6 +81,11 @@ refuse --data-dir /usr/share/datasets/fashion-mnist \
   "--data-dir /usr/share/datasets/fashion-mnist differs from this run's --data-dir $data_dir"
 refuse --filters 8 "--filters 8 differs from this run's --filters 32"
 refuse --data mnist "--data mnist differs from this run's --data fashion-mnist"
+refuse --lr-schedule plateau "--lr-schedule plateau differs from this run's --lr-schedule step"
+refuse --warmup-steps 5 "--warmup-steps 5 differs from this run's --warmup-steps 0"
+refuse --min-lr 0.0001 "--min-lr 0.0001 differs from this run's --min-lr 0"
+refuse --plateau-factor 0.1 "--plateau-factor 0.1 differs from this run's --plateau-factor 0.5"
+refuse --plateau-patience 3 "--plateau-patience 3 differs from this run's --plateau-patience 2"
 "$train" --resume run --epochs 0 >refused.txt 2>&1
 expect "--resume with --epochs 0: exit 2" test $? -eq 2
 expect "the refused resumes left the checkpoint as it was" cmp -s run/checkpoint.tgck checkpoint.before
@@ -124,6 +130,90 @@ expect "--resume of a finished run: exit 0, says it is done" \
 "$train" --resume cosine --epochs 2 >refused.txt 2>&1
 expect "--resume of a cosine run with more epochs: refused, says why" \
   contains refused.txt "this run's cosine schedule spans its 1 epochs"
+
+# Per-step schedules (issue 21): history.csv's lr is every step's rate, and a
+# run resumed mid warm-up, mid cosine or after a plateau cut ends with the
+# uninterrupted run's bits.
+wait_for_checkpoint() {  # the first one is written when training starts
+  for _ in $(seq 1 3000); do [[ -f "$1/checkpoint.tgck" ]] && return; sleep 0.01; done
+}
+# uninterrupted FOLDER FLAGS...: the whole run; window_ms: its time from the first checkpoint.
+uninterrupted() {
+  local folder="$1" pid started
+  shift
+  "$train" "$@" --out "$folder" >"$folder.txt" 2>&1 &
+  pid=$!
+  wait_for_checkpoint "$folder"
+  started=$(date +%s%3N)
+  wait "$pid"
+  expect "the uninterrupted run $folder exits 0" test $? -eq 0
+  window_ms=$(($(date +%s%3N) - started))
+}
+# stopped FOLDER LOW HIGH FLAGS...: the run stopped by Ctrl-C at a fraction of
+# window_ms, retried at another until it stops after step LOW and before
+# HIGH; stopped_at: the step (0 if it never did).
+stopped() {
+  local folder="$1" low="$2" high="$3" percent pid delay_ms
+  shift 3
+  for percent in 30 15 45 8 60 4 25 35 20 10; do
+    rm -rf "$folder"
+    "$train" "$@" --out "$folder" >"$folder.txt" 2>&1 &
+    pid=$!
+    wait_for_checkpoint "$folder"
+    delay_ms=$((window_ms * percent / 100))
+    sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+    kill -s INT "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    stopped_at=$(sed -n 's/^stopped at iteration \([0-9]*\);.*/\1/p' "$folder.txt")
+    if [[ -n "$stopped_at" ]] && ((stopped_at > low && stopped_at < high)); then return; fi
+  done
+  stopped_at=0
+}
+# resumed_as FOLDER WHOLE WHAT: FOLDER resumed ends with WHOLE's losses, rates and parameters.
+resumed_as() {
+  "$train" --resume "$1" >"$1-resumed.txt" 2>&1
+  expect "$3: the resumed run exits 0" test $? -eq 0
+  expect "$3: the uninterrupted run's losses and rates" cmp -s "$1/history.csv" "$2/history.csv"
+  expect "$3: the uninterrupted run's parameters" same_params "$1" "$2"
+}
+
+# Warm-up over 30 steps (1.5 epochs) before the step schedule, stopped mid warm-up.
+warm=("${run[@]}" --warmup-steps 30 --epochs 2)
+uninterrupted warm-two "${warm[@]}"
+expect "--warmup-steps 30: steps 1..30 at lr (s + 1) / 30 of the step schedule's, then 0.0014" \
+  python3 -c '
+import csv, sys
+rate = [float(r["lr"]) for r in csv.DictReader(open(sys.argv[1]))]
+epoch_rate = lambda s: 2e-3 * 0.7 ** (s // 20)
+ramp = all(rate[s] == epoch_rate(s) * (s + 1) / 30 for s in range(30))
+sys.exit(0 if ramp and rate[0] == 2e-3 / 30 and rate[30:] == [0.0014] * 10 else 1)' \
+  warm-two/history.csv
+stopped warm 0 30 "${warm[@]}"
+expect "Ctrl-C stopped the run mid warm-up (step $stopped_at of 30)" test "$stopped_at" -gt 0
+resumed_as warm warm-two "resumed mid warm-up"
+
+# Cosine after a warm-up of 5 steps, stopped mid cosine.
+cosine=("${run[@]}" --lr-schedule cosine --warmup-steps 5 --min-lr 1e-4 --epochs 3)
+uninterrupted cosine-three "${cosine[@]}"
+stopped cosine-stopped 5 60 "${cosine[@]}"
+expect "Ctrl-C stopped the run mid cosine (step $stopped_at of 60)" test "$stopped_at" -gt 0
+resumed_as cosine-stopped cosine-three "resumed mid cosine"
+
+# Plateau with patience 1 on 20 validation images: epoch 2 is no better than
+# epoch 1, so epoch 3 trains at half the rate. The 2-epoch run's checkpoint
+# holds the cut; continued to 4 epochs it is the 4-epoch run.
+plateau=("${run[@]}" --num-val 20 --lr 0.01 --lr-schedule plateau --plateau-patience 1)
+uninterrupted plateau-four "${plateau[@]}" --epochs 4
+expect "plateau: epoch 3 starts at the cut rate 0.005" \
+  test "$(sed -n 42p plateau-four/history.csv | cut -d, -f4)" = "0.005"
+"$train" "${plateau[@]}" --epochs 2 --out plateau >plateau.txt 2>&1
+expect "plateau: epoch 2 ends at the uncut rate 0.01" \
+  test "$(sed -n 41p plateau/history.csv | cut -d, -f4)" = "0.01"
+"$train" --resume plateau --epochs 4 >plateau-resumed.txt 2>&1
+expect "resumed after a plateau cut: exit 0" test $? -eq 0
+expect "resumed after a plateau cut: the 4-epoch run's losses and rates" \
+  cmp -s plateau/history.csv plateau-four/history.csv
+expect "resumed after a plateau cut: the 4-epoch run's parameters" same_params plateau plateau-four
 
 # After a divergence, the run cannot be resumed with another --lr (it took a
 # step at the old rate before); the guard may be changed.
