@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "graph/errors.h"
+#include "tests/support/test_folder.h"
 
 using namespace tg;
+using tg::testing::argument_error_of;
 
 namespace {
 
@@ -29,17 +31,6 @@ std::vector<double> rates(const LrSchedule& schedule, const std::vector<std::int
   std::vector<double> out;
   for (const std::int64_t s : steps) out.push_back(schedule.learning_rate(s));
   return out;
-}
-
-// The message of the ArgumentError `action` throws ("" for none).
-template <class Action>
-std::string argument_error_of(Action action) {
-  try {
-    action();
-  } catch (const ArgumentError& error) {
-    return error.what();
-  }
-  return "";
 }
 
 }  // namespace

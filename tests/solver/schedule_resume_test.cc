@@ -127,6 +127,15 @@ Finished stopped_and_resumed(const ScheduleOptions& s, std::int64_t stop_at,
   return {solver.history(), values_of(net)};
 }
 
+// Every step's rate and loss, every epoch's validation accuracy and the
+// parameters: the same bits.
+void check_same_run(const Finished& resumed, const Finished& whole) {
+  CHECK(rates_of(resumed.history) == rates_of(whole.history));
+  CHECK(losses_of(resumed.history) == losses_of(whole.history));
+  CHECK(val_accs_of(resumed.history) == val_accs_of(whole.history));
+  CHECK(resumed.parameters == whole.parameters);
+}
+
 }  // namespace
 
 TEST_CASE("The history records every step's rate: warm-up's ramp, then cosine's fall") {
@@ -163,18 +172,14 @@ TEST_CASE("A run stopped and resumed ends with the uninterrupted run's bits, eve
     CHECK(whole.history.iterations[10].lr == 1e-2 * std::pow(0.7, 2.0));  // epoch 2
     const Finished resumed =
         stopped_and_resumed(s, 3, tg::testing::fresh_test_folder("resume_warmup"));
-    CHECK(rates_of(resumed.history) == rates_of(whole.history));
-    CHECK(losses_of(resumed.history) == losses_of(whole.history));
-    CHECK(resumed.parameters == whole.parameters);
+    check_same_run(resumed, whole);
   }
   SUBCASE("warm-up then cosine, stopped mid cosine") {
     const ScheduleOptions s = schedule(K::cosine, 4);
     const Finished whole = uninterrupted(s);
     const Finished resumed =
         stopped_and_resumed(s, 17, tg::testing::fresh_test_folder("resume_cosine_mid"));
-    CHECK(rates_of(resumed.history) == rates_of(whole.history));
-    CHECK(losses_of(resumed.history) == losses_of(whole.history));
-    CHECK(resumed.parameters == whole.parameters);
+    check_same_run(resumed, whole);
   }
   SUBCASE("plateau, stopped after a cut (mid epoch and at an epoch's end)") {
     const ScheduleOptions s = schedule(K::plateau, 0);
@@ -189,10 +194,7 @@ TEST_CASE("A run stopped and resumed ends with the uninterrupted run's bits, eve
       CAPTURE(stop_at);
       const Finished resumed =
           stopped_and_resumed(s, stop_at, tg::testing::fresh_test_folder("resume_plateau"));
-      CHECK(rates_of(resumed.history) == rates);
-      CHECK(losses_of(resumed.history) == losses_of(whole.history));
-      CHECK(val_accs_of(resumed.history) == val_accs_of(whole.history));
-      CHECK(resumed.parameters == whole.parameters);
+      check_same_run(resumed, whole);
     }
   }
 }

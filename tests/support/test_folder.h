@@ -1,5 +1,6 @@
 // Test helpers for files: fresh folders under Bazel's TEST_TMPDIR (or /tmp
-// outside Bazel), their entries, and the FileError an action throws.
+// outside Bazel), their entries, and the FileError or ArgumentError an
+// action throws.
 #pragma once
 
 #include <algorithm>
@@ -33,15 +34,25 @@ inline std::vector<std::string> entries_of(const std::string& folder) {
   return names;
 }
 
-// The message of the FileError that `action` throws ("" when it throws none).
-template <class Action>
-std::string file_error_of(Action action) {
+// The message of the `Error` that `action` throws ("" when it throws none).
+template <class Error, class Action>
+std::string error_of(Action action) {
   try {
     action();
-  } catch (const FileError& error) {
+  } catch (const Error& error) {
     return error.what();
   }
   return "";
+}
+
+template <class Action>
+std::string file_error_of(Action action) {
+  return error_of<FileError>(action);
+}
+
+template <class Action>
+std::string argument_error_of(Action action) {
+  return error_of<ArgumentError>(action);
 }
 
 }  // namespace tg::testing
