@@ -10,6 +10,29 @@
 #include "graph/errors.h"
 
 namespace tg {
+namespace {
+
+thread_local AllocationBudget* innermost_budget = nullptr;
+
+}  // namespace
+
+AllocationBudget::AllocationBudget(std::string owner, std::uint64_t bytes)
+    : owner_(std::move(owner)), limit_(bytes), outer_(innermost_budget) {
+  innermost_budget = this;
+}
+
+AllocationBudget::~AllocationBudget() { innermost_budget = outer_; }
+
+void AllocationBudget::charge(std::size_t bytes) {
+  AllocationBudget* budget = innermost_budget;
+  if (budget == nullptr) return;
+  if (bytes > budget->limit_ - budget->used_) {
+    throw ArgumentError(fmt::format(
+        "{}: building it would allocate more than {} bytes ({} so far, {} more asked for)",
+        budget->owner_, budget->limit_, budget->used_, bytes));
+  }
+  budget->used_ += bytes;
+}
 
 Buffer::Buffer(std::size_t bytes) {
   if (bytes > kMaxBytes) {
@@ -17,6 +40,7 @@ Buffer::Buffer(std::size_t bytes) {
         fmt::format("Buffer: {} bytes requested, more than the {} bytes (2^48) a tensor may hold",
                     bytes, kMaxBytes));
   }
+  AllocationBudget::charge(bytes);
   // No overflow: bytes is far below SIZE_MAX minus the header and alignment.
   const std::size_t total = kHeaderBytes + bytes + kAlignment - 1;
   void* allocation = std::malloc(total);

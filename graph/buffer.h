@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace tg {
 
@@ -64,6 +65,30 @@ class Buffer {
   void release() noexcept;
 
   Header* block_ = nullptr;
+};
+
+// A limit on the bytes of the buffers this thread allocates while it lives:
+// a model file builds its model under one, so that a damaged configuration
+// (a width of 10^12) is refused before it asks the system for the memory.
+// A new Buffer beyond the limit throws ArgumentError naming `owner`.
+// Budgets nest (the innermost counts); the one thread-local pointer behind
+// them is the only state this header keeps.
+class AllocationBudget {
+ public:
+  AllocationBudget(std::string owner, std::uint64_t bytes);
+  ~AllocationBudget();
+  AllocationBudget(const AllocationBudget&) = delete;
+  AllocationBudget& operator=(const AllocationBudget&) = delete;
+
+  std::uint64_t used() const { return used_; }
+  // Called by Buffer's constructor for the innermost budget, if any.
+  static void charge(std::size_t bytes);
+
+ private:
+  std::string owner_;
+  std::uint64_t limit_;
+  std::uint64_t used_ = 0;
+  AllocationBudget* outer_;
 };
 
 }  // namespace tg

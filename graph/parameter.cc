@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "graph/errors.h"
 
 namespace tg {
@@ -19,6 +21,8 @@ Parameter::State& Parameter::state() const {
 }
 
 const std::string& Parameter::name() const { return state().name; }
+
+void Parameter::set_name(std::string name) const { state().name = std::move(name); }
 
 Tensor& Parameter::value() const { return state().value; }
 

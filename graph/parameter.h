@@ -18,6 +18,9 @@ class Parameter {
 
   bool defined() const { return state_ != nullptr; }
   const std::string& name() const;
+  // Renames every copy of the handle: a module tree prefixes the names of
+  // its children's parameters ("conv1." + "weight") as they are registered.
+  void set_name(std::string name) const;
   Tensor& value() const;
   Tensor& grad() const;  // same shape and dtype as value(), zero at first
   // Makes the gradient zero. Cheap: nothing is written until the gradient is

@@ -6,7 +6,7 @@
 
 #include "graph/checks.h"
 #include "io/utf8.h"
-#include "models/recurrent_layer.h"
+#include "nn/recurrent_layer.h"
 #include "ops/index/embedding.h"
 #include "ops/layers/linear.h"
 #include "ops/recurrent/lstm.h"
@@ -72,22 +72,18 @@ CharRNN::CharRNN(const CharRnnOptions& options) : options_(options) {
       fail(kName, "the alphabet has '{}' twice", encode_utf8(options_.alphabet.substr(k, 1)));
     }
   }
-  set_dtype(options_.dtype);
   set_reg(options_.reg);
-  seed_rng(options_.seed);
-  Rng rng(options_.seed);
-  const DType t = dtype();
+  Rng rng(options_.seed);  // W_embed, the LSTM's weights, W_vocab in turn
+  const DType t = options_.dtype;
   const std::int64_t v = vocab_size(), d = options_.embed_dim, h = options_.hidden_dim;
-  w_embed_ = add_parameter("W_embed", Tensor::randn({v, d}, rng, t, 0, 0.1), true);
-  for (RecurrentWeight& w : init_recurrent_weights(CellKind::lstm, d, h, t, rng)) {
-    cell_.push_back(add_parameter(w.name, std::move(w.value), w.regularized));
-  }
-  w_vocab_ = add_parameter(
+  w_embed_ = register_module("embed", std::make_shared<Embedding>(v, d, t, rng))->weight();
+  cell_ = register_module("lstm", std::make_shared<LSTM>(d, h, t, rng))->weights();
+  w_vocab_ = register_parameter(
       "W_vocab", Tensor::randn({h, v}, rng, t, 0, 1.0 / std::sqrt(static_cast<double>(h))), true);
-  b_vocab_ = add_parameter("b_vocab", Tensor::zeros({v}, t));
+  b_vocab_ = register_parameter("b_vocab", Tensor::zeros({v}, t));
 }
 
-std::unique_ptr<CharRNN> CharRNN::from_config(const ModelConfig& config) {
+std::shared_ptr<CharRNN> CharRNN::from_config(const ModelConfig& config) {
   CharRnnOptions o;
   for (const std::int64_t c : config.get_ints("alphabet")) {
     if (c < 0 || c > 0x10FFFF) fail("config", "'alphabet' holds {}, not a Unicode code point", c);
@@ -97,11 +93,7 @@ std::unique_ptr<CharRNN> CharRNN::from_config(const ModelConfig& config) {
   o.hidden_dim = config.get_int("hidden_dim");
   o.reg = config.get_real("reg");
   o.dtype = config.get_dtype("dtype");
-  check_options(o);
-  const auto v = static_cast<std::int64_t>(o.alphabet.size()) + 2;
-  const std::int64_t d = o.embed_dim, h = o.hidden_dim;
-  config.check_allocation(kName, {{v, d}, {d, 4 * h}, {h, 4 * h}, {4 * h}, {h, v}, {v}}, o.dtype);
-  return std::make_unique<CharRNN>(o);
+  return std::make_shared<CharRNN>(o);
 }
 
 ModelConfig CharRNN::config() const {
@@ -112,7 +104,7 @@ ModelConfig CharRNN::config() const {
       .set_int("embed_dim", options_.embed_dim)
       .set_int("hidden_dim", options_.hidden_dim)
       .set_real("reg", reg())
-      .set_dtype("dtype", dtype());
+      .set_dtype("dtype", options_.dtype);
   return config;
 }
 

@@ -1,7 +1,9 @@
 // A character-level language model (the course's CaptioningRNN without the
 // image): symbols through an embedding (W_embed), an LSTM from a zero state,
 // a temporal affine layer to scores over the symbols (W_vocab, b_vocab), and
-// the temporal softmax loss of every next symbol, padding masked.
+// the temporal softmax loss of every next symbol, padding masked. Its
+// children are embed (an Embedding) and lstm (an LSTM); W_vocab and b_vocab
+// are its own.
 //
 // Symbols: 0 padding, 1 the word boundary, 2... the alphabet's characters
 // (data/text.h's CharVocabulary uses the same numbering). A batch x (N, L)
@@ -17,7 +19,8 @@
 #include <unordered_map>
 
 #include "graph/rng.h"
-#include "models/module.h"
+#include "nn/module.h"
+#include "nn/recurrent.h"
 
 namespace tg {
 
@@ -39,11 +42,11 @@ class CharRNN : public Module {
   explicit CharRNN(const CharRnnOptions& options);
   // From config(): for model files (models/model_file.h). Throws
   // ArgumentError naming the model or "config" for a bad configuration.
-  static std::unique_ptr<CharRNN> from_config(const ModelConfig& config);
+  static std::shared_ptr<CharRNN> from_config(const ModelConfig& config);
 
   // The scores (N, T, V) of the next symbol after each of the first T symbols.
   Var forward(const Var& x) override;
-  std::string name() const override { return "CharRNN"; }
+  std::string type() const override { return "CharRNN"; }
   // The alphabet (its code points), sizes, reg and dtype; not the seed.
   ModelConfig config() const override;
   const CharRnnOptions& options() const { return options_; }
@@ -74,8 +77,8 @@ class CharRNN : public Module {
  private:
   CharRnnOptions options_;
   std::unordered_map<char32_t, std::int64_t> index_;  // character -> symbol
-  Parameter w_embed_;
-  std::vector<Parameter> cell_;  // Wx, Wh, b
+  Parameter w_embed_;            // embed.weight
+  std::vector<Parameter> cell_;  // lstm.Wx, lstm.Wh, lstm.b
   Parameter w_vocab_, b_vocab_;
 };
 

@@ -1,9 +1,11 @@
 #include "models/fully_connected_net.h"
 
 #include "graph/checks.h"
-#include "ops/layers/dropout.h"
-#include "ops/layers/layer_utils.h"
-#include "ops/layers/linear.h"
+#include "nn/activations.h"
+#include "nn/batchnorm.h"
+#include "nn/dropout.h"
+#include "nn/linear.h"
+#include "nn/normalization.h"
 
 namespace tg {
 namespace {
@@ -57,31 +59,26 @@ void check_options(const FullyConnectedNetOptions& o) {
 
 FullyConnectedNet::FullyConnectedNet(const FullyConnectedNetOptions& options) : options_(options) {
   check_options(options_);
-  set_dtype(options_.dtype);
   set_reg(options_.reg);
-  seed_rng(options_.seed);
   Rng init_rng(options_.seed);
-
+  const DType t = options_.dtype;
   const std::vector<std::int64_t> dims = layer_dims(options_);
-  // Buffers are registered by address: size the vector once.
-  layers_.resize(dims.size() - 1);
   for (std::size_t i = 0; i + 1 < dims.size(); ++i) {
-    Layer& layer = layers_[i];
     const std::string k = std::to_string(i + 1);
-    layer.w = add_parameter(
-        "W" + k, init_weight({dims[i], dims[i + 1]}, dims[i], options_.init, dtype(), init_rng),
-        /*regularized=*/true);
-    layer.b = add_parameter("b" + k, Tensor::zeros({dims[i + 1]}, dtype()));
-    const bool hidden = i + 2 < dims.size();
-    if (hidden && options_.normalization != Normalization::none) {
-      layer.gamma = add_parameter("gamma" + k, Tensor::ones({dims[i + 1]}, dtype()));
-      layer.beta = add_parameter("beta" + k, Tensor::zeros({dims[i + 1]}, dtype()));
+    add("fc" + k, std::make_shared<Linear>(dims[i], dims[i + 1],
+                                           LinearOptions{true, options_.init, t}, init_rng));
+    if (i + 2 == dims.size()) break;  // the output layer
+    if (options_.normalization == Normalization::batchnorm) {
+      add("bn" + k, std::make_shared<BatchNorm1d>(dims[i + 1], BatchNormOptions{1e-5, 0.9, t}));
+    } else if (options_.normalization == Normalization::layernorm) {
+      add("ln" + k, std::make_shared<LayerNorm>(dims[i + 1], kLayerNormEps, t));
     }
-    if (hidden && options_.normalization == Normalization::batchnorm) {
-      layer.bn.running_mean = Tensor::zeros({dims[i + 1]}, dtype());
-      layer.bn.running_var = Tensor::ones({dims[i + 1]}, dtype());
-      add_buffer("bn" + k + ".running_mean", layer.bn.running_mean);
-      add_buffer("bn" + k + ".running_var", layer.bn.running_var);
+    add("relu" + k, std::make_shared<ReLU>());
+    if (options_.keep_prob < 1) {
+      const bool fixed = options_.dropout_seed.has_value();
+      add("dropout" + k,
+          std::make_shared<Dropout>(options_.keep_prob,
+                                    fixed ? *options_.dropout_seed : options_.seed + i + 1, fixed));
     }
   }
 }
@@ -92,28 +89,10 @@ Var FullyConnectedNet::forward(const Var& x) {
     fail(kName, "expects inputs of {} features per example, got shape {}", options_.input_dim,
          x.shape().str());
   }
-  std::optional<Rng> fixed_masks;
-  if (options_.dropout_seed) fixed_masks.emplace(*options_.dropout_seed);
-  Rng& masks = fixed_masks ? *fixed_masks : rng();
-
-  Var h = x;
-  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
-    Layer& layer = layers_[i];
-    if (options_.normalization == Normalization::batchnorm) {
-      layer.bn.mode = mode();
-      layer.bn.sync = batchnorm_sync();
-      h = affine_bn_relu(h, layer.w, layer.b, layer.gamma, layer.beta, layer.bn);
-    } else if (options_.normalization == Normalization::layernorm) {
-      h = affine_ln_relu(h, layer.w, layer.b, layer.gamma, layer.beta, kLayerNormEps);
-    } else {
-      h = affine_relu(h, layer.w, layer.b);
-    }
-    if (options_.keep_prob < 1) h = dropout(h, {options_.keep_prob, mode()}, masks);
-  }
-  return linear(h, layers_.back().w, layers_.back().b);
+  return Sequential::forward(x);
 }
 
-std::unique_ptr<FullyConnectedNet> FullyConnectedNet::from_config(const ModelConfig& config) {
+std::shared_ptr<FullyConnectedNet> FullyConnectedNet::from_config(const ModelConfig& config) {
   FullyConnectedNetOptions o;
   o.hidden_dims = config.get_ints("hidden_dims");
   o.input_dim = config.get_int("input_dim");
@@ -122,20 +101,7 @@ std::unique_ptr<FullyConnectedNet> FullyConnectedNet::from_config(const ModelCon
   o.normalization = normalization_of(config.get_string("normalization"));
   o.reg = config.get_real("reg");
   o.dtype = config.get_dtype("dtype");
-  check_options(o);
-  // Every parameter and buffer the constructor allocates.
-  const std::vector<std::int64_t> dims = layer_dims(o);
-  std::vector<std::vector<std::int64_t>> shapes;
-  for (std::size_t i = 0; i + 1 < dims.size(); ++i) {
-    shapes.push_back({dims[i], dims[i + 1]});
-    const int vectors = i + 2 == dims.size()                          ? 1
-                        : o.normalization == Normalization::batchnorm ? 5
-                        : o.normalization == Normalization::layernorm ? 3
-                                                                      : 1;
-    shapes.insert(shapes.end(), vectors, {dims[i + 1]});
-  }
-  config.check_allocation(kName, shapes, o.dtype);
-  return std::make_unique<FullyConnectedNet>(o);
+  return std::make_shared<FullyConnectedNet>(o);
 }
 
 ModelConfig FullyConnectedNet::config() const {
@@ -146,32 +112,8 @@ ModelConfig FullyConnectedNet::config() const {
       .set_real("keep_prob", options_.keep_prob)
       .set_string("normalization", normalization_name(options_.normalization))
       .set_real("reg", reg())
-      .set_dtype("dtype", dtype());
+      .set_dtype("dtype", options_.dtype);
   return config;
-}
-
-std::vector<LayerSpec> FullyConnectedNet::layers() const {
-  std::vector<LayerSpec> specs;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    const std::string k = std::to_string(i + 1);
-    specs.push_back({"linear", {{"w", "W" + k}, {"b", "b" + k}}, {}});
-    if (i + 1 == layers_.size()) break;
-    if (options_.normalization == Normalization::batchnorm) {
-      specs.push_back({"batchnorm",
-                       {{"gamma", "gamma" + k},
-                        {"beta", "beta" + k},
-                        {"running_mean", "bn" + k + ".running_mean"},
-                        {"running_var", "bn" + k + ".running_var"}},
-                       {{"eps", layers_[i].bn.eps}}});
-    } else if (options_.normalization == Normalization::layernorm) {
-      specs.push_back(
-          {"layernorm", {{"gamma", "gamma" + k}, {"beta", "beta" + k}}, {{"eps", kLayerNormEps}}});
-    }
-    specs.push_back({"relu", {}, {}});
-    if (options_.keep_prob < 1)
-      specs.push_back({"dropout", {}, {{"keep_prob", options_.keep_prob}}});
-  }
-  return specs;
 }
 
 }  // namespace tg

@@ -1,5 +1,6 @@
 // The seed's FullyConnectedNet: {affine - [batch/layer norm] - relu -
-// [dropout]} x (L - 1) - affine - softmax, with L2 regularisation.
+// [dropout]} x (L - 1) - affine - softmax, with L2 regularisation. A
+// Sequential of layer modules: fc1, [bn1 | ln1], relu1, [dropout1], ..., fcL.
 #pragma once
 
 #include <cstdint>
@@ -7,9 +8,8 @@
 #include <optional>
 #include <vector>
 
-#include "models/init.h"
-#include "models/module.h"
-#include "ops/layers/spatial_batchnorm.h"
+#include "nn/containers.h"
+#include "nn/init.h"
 
 namespace tg {
 
@@ -24,36 +24,30 @@ struct FullyConnectedNetOptions {
   double reg = 0.0;
   WeightInit init = {WeightInit::Kind::normal, 1e-2};
   DType dtype = DType::f32;
-  std::uint64_t seed = 0;  // initial weights and dropout masks
-  // When set, every forward pass draws its dropout masks from a generator
-  // seeded with this (the seed's dropout_param['seed']): for gradient checks.
+  std::uint64_t seed = 0;  // initial weights; dropout layer k's masks start from seed + k
+  // When set, every forward pass draws each dropout layer's masks from a
+  // generator seeded with this (the seed's dropout_param['seed']): for
+  // gradient checks.
   std::optional<std::uint64_t> dropout_seed;
 };
 
-class FullyConnectedNet : public Module {
+class FullyConnectedNet : public Sequential {
  public:
   explicit FullyConnectedNet(const FullyConnectedNetOptions& options);
   // From config(): for model files (models/model_file.h). Throws
   // ArgumentError naming the model or "config" for a bad configuration.
-  static std::unique_ptr<FullyConnectedNet> from_config(const ModelConfig& config);
+  static std::shared_ptr<FullyConnectedNet> from_config(const ModelConfig& config);
 
+  // Checks that x has input_dim features per example, then the layers.
   Var forward(const Var& x) override;
-  std::string name() const override { return "FullyConnectedNet"; }
+  std::string type() const override { return "FullyConnectedNet"; }
   // The architecture's options (sizes, normalization, keep_prob, reg, dtype);
   // not init or the seeds, which trained parameters no longer need.
   ModelConfig config() const override;
-  std::vector<LayerSpec> layers() const override;
   const FullyConnectedNetOptions& options() const { return options_; }
 
  private:
-  struct Layer {
-    Parameter w, b;
-    Parameter gamma, beta;  // with normalization only
-    BatchNormState bn;      // with batch norm only
-  };
-
   FullyConnectedNetOptions options_;
-  std::vector<Layer> layers_;  // the hidden layers, then the output layer
 };
 
 }  // namespace tg

@@ -6,7 +6,9 @@
 
 #include "io/atomic_file.h"
 #include "io/npy.h"
+#include "graph/errors.h"
 #include "models/model_file.h"
+#include "models/module_json.h"
 
 namespace tg {
 namespace {
@@ -25,23 +27,19 @@ Json number(double value) {
   return value;
 }
 
-Json config_json(const ModelConfig& config) {
-  Json out = Json::object();
-  for (const auto& [key, value] : config.values()) {
-    std::visit([&, key = key](const auto& v) { out[key] = v; }, value);
-  }
-  return out;
-}
-
-Json layers_json(const Module& model) {
-  Json layers = Json::array();
-  for (const LayerSpec& layer : model.layers()) {
+Json layers_json(const std::vector<LayerSpec>& layers) {
+  Json out = Json::array();
+  for (const LayerSpec& layer : layers) {
     Json entry = {{"op", layer.op}};
     for (const auto& [role, name] : layer.tensors) entry[role] = npy_name(name);
     for (const auto& [setting, value] : layer.settings) entry[setting] = number(value);
-    layers.push_back(std::move(entry));
+    if (layer.op == "residual") {
+      entry["body"] = layers_json(layer.body);
+      entry["shortcut"] = layers_json(layer.shortcut);
+    }
+    out.push_back(std::move(entry));
   }
-  return layers;
+  return out;
 }
 
 }  // namespace
@@ -52,12 +50,21 @@ std::string model_json(const Module& model, const InputSpec& input) {
   for (const NamedTensor& b : model.buffers()) buffers.push_back(b.name);
   const bool has_mean = input.mean_image.defined();
   const Json shape = has_mean ? Json(input.mean_image.shape().to_vector()) : Json(nullptr);
-  const Json doc = {
+  const ModuleSpec spec = spec_of(model);
+  const Json tree = module_spec_to_json(spec);
+  Json layers, not_exportable;
+  try {
+    layers = layers_json(model.layer_specs());
+  } catch (const ArgumentError& e) {
+    not_exportable = e.what();
+  }
+  Json doc = {
       {"format", "tapegrad-params"},
-      {"version", 1},
-      {"model", model.name()},
+      {"version", 2},
+      {"model", model.type()},
       {"dtype", std::string(name_of(model.dtype()))},
-      {"config", config_json(model.config())},
+      {"config", tree.at("config")},
+      {"tree", tree},
       {"input",
        {{"data_set", input.data_set},
         {"shape", shape},
@@ -65,8 +72,9 @@ std::string model_json(const Module& model, const InputSpec& input) {
         {"scale", input.scale}}},
       {"parameters", parameters},
       {"buffers", buffers},
-      {"layers", layers_json(model)},
+      {"layers", layers},
   };
+  if (!not_exportable.is_null()) doc["not_exportable"] = not_exportable;
   return doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

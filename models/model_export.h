@@ -7,24 +7,28 @@
 //                      the .npy files it uses: what tools/npy_predict.py runs
 //                      in NumPy alone.
 //
-// model.json, format version 1:
-//   {"format": "tapegrad-params", "version": 1, "model": "ThreeLayerConvNet",
-//    "dtype": "float32", "config": {...Module::config()...},
+// model.json, format version 2:
+//   {"format": "tapegrad-params", "version": 2, "model": "ThreeLayerConvNet",
+//    "dtype": "float32", "config": {...the root's config()...},
+//    "tree": {...the module tree, models/module_json.h...},
 //    "input": {"data_set": "fashion-mnist", "shape": [1, 28, 28],
 //              "mean_image": "mean_image.npy", "scale": 0.00392156862745098},
-//    "parameters": ["W1", ...], "buffers": ["bn1.running_mean", ...],
-//    "layers": [{"op": "conv2d", "w": "W1.npy", "b": "b1.npy", "stride": 1, "pad": 3},
-//               {"op": "relu"}, ...]}
-// "layers" is Module::layers() (see layer_spec.h for each op): the roles map
-// to .npy files, the settings to numbers. An image x (pixel values 0..255)
-// enters as (x - mean_image) * scale, computed in float32; "shape" and
-// "mean_image" are null when the model was saved without a mean image.
+//    "parameters": ["conv1.weight", ...], "buffers": ["bn1.running_mean", ...],
+//    "layers": [{"op": "conv2d", "w": "conv1.weight.npy", "b": "conv1.bias.npy",
+//                "stride": 1, "pad": 3}, {"op": "relu"}, ...]}
+// "layers" is Module::layer_specs() (see nn/layer_spec.h for each op): the
+// roles map to .npy files, the settings to numbers, a residual's "body" and
+// "shortcut" to lists of layers. A model that cannot describe itself as
+// layers (a language model) gets "layers": null and "not_exportable": why.
+// An image x (pixel values 0..255) enters as (x - mean_image) * scale,
+// computed in float32; "shape" and "mean_image" are null when the model was
+// saved without a mean image.
 #pragma once
 
 #include <string>
 
 #include "models/input_spec.h"
-#include "models/module.h"
+#include "nn/module.h"
 
 namespace tg {
 

@@ -3,6 +3,8 @@
 // (RNN, LSTM or GRU) from a zero state; the last step's hidden state goes
 // through an affine layer to the class scores; softmax loss.
 //
+// A Sequential of layer modules: [embed,] rnn | lstm | gru, last, fc.
+//
 // Fashion-MNIST row by row (tools/train --model lstm): images (N, 1, 28, 28)
 // are read as 28 steps of 28 pixels, input_dim = 28.
 #pragma once
@@ -11,8 +13,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/module.h"
-#include "models/recurrent_layer.h"
+#include "nn/containers.h"
+#include "nn/recurrent_layer.h"
 
 namespace tg {
 
@@ -30,27 +32,22 @@ struct SequenceClassifierOptions {
   std::uint64_t seed = 0;
 };
 
-class SequenceClassifier : public Module {
+class SequenceClassifier : public Sequential {
  public:
   explicit SequenceClassifier(const SequenceClassifierOptions& options);
   // From config(): for model files (models/model_file.h). Throws
   // ArgumentError naming the model or "config" for a bad configuration.
-  static std::unique_ptr<SequenceClassifier> from_config(const ModelConfig& config);
+  static std::shared_ptr<SequenceClassifier> from_config(const ModelConfig& config);
 
   // Class scores (N, num_classes).
   Var forward(const Var& x) override;
-  std::string name() const override { return "SequenceClassifier"; }
+  std::string type() const override { return "SequenceClassifier"; }
   // The architecture's options (cell, sizes, reg, dtype), not the seed.
   ModelConfig config() const override;
-  // [word_embedding,] rnn/lstm/gru, last_step, linear (models/layer_spec.h).
-  std::vector<LayerSpec> layers() const override;
   const SequenceClassifierOptions& options() const { return options_; }
 
  private:
   SequenceClassifierOptions options_;
-  Parameter w_embed_;
-  std::vector<Parameter> cell_;  // the recurrent layer's weights
-  Parameter w_out_, b_out_;
 };
 
 }  // namespace tg

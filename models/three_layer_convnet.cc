@@ -1,8 +1,11 @@
 #include "models/three_layer_convnet.h"
 
 #include "graph/checks.h"
-#include "ops/layers/layer_utils.h"
-#include "ops/layers/linear.h"
+#include "nn/activations.h"
+#include "nn/batchnorm.h"
+#include "nn/conv2d.h"
+#include "nn/linear.h"
+#include "nn/pooling.h"
 
 namespace tg {
 namespace {
@@ -27,41 +30,27 @@ void check_options(const ThreeLayerConvNetOptions& o) {
   check_weight_init(kName, o.init);
 }
 
-// Stride 1, and the padding that keeps the height and width.
-Conv2dParams conv_params(const ThreeLayerConvNetOptions& o) { return {1, (o.filter_size - 1) / 2}; }
-
-Pool2dParams pool_params() { return {2, 2, 2}; }
-
 }  // namespace
 
 ThreeLayerConvNet::ThreeLayerConvNet(const ThreeLayerConvNetOptions& options) : options_(options) {
   check_options(options_);
-  set_dtype(options_.dtype);
   set_reg(options_.reg);
-  seed_rng(options_.seed);
-  Rng rng(options_.seed);
+  Rng rng(options_.seed);  // W1, W2, W3 in turn, as the seed draws them
   const auto [c, h, w] = options_.input_dim;
   const std::int64_t f = options_.num_filters, k = options_.filter_size;
+  const DType t = options_.dtype;
+  add("conv1", std::make_shared<Conv2d>(
+                   c, f, k, Conv2dOptions{1, (k - 1) / 2, true, options_.init, t}, rng));
+  if (options_.spatial_batchnorm)
+    add("bn1", std::make_shared<BatchNorm2d>(f, BatchNormOptions{1e-5, 0.9, t}));
+  add("relu1", std::make_shared<ReLU>());
+  add("pool1", std::make_shared<MaxPool2d>(2, 2));
   const std::int64_t pooled = f * (h / 2) * (w / 2);
-  const DType t = dtype();
-  w1_ = add_parameter("W1", init_weight({f, c, k, k}, c * k * k, options_.init, t, rng), true);
-  b1_ = add_parameter("b1", Tensor::zeros({f}, t));
-  if (options_.spatial_batchnorm) {
-    gamma1_ = add_parameter("gamma1", Tensor::ones({f}, t));
-    beta1_ = add_parameter("beta1", Tensor::zeros({f}, t));
-    bn1_.running_mean = Tensor::zeros({f}, t);
-    bn1_.running_var = Tensor::ones({f}, t);
-    add_buffer("bn1.running_mean", bn1_.running_mean);
-    add_buffer("bn1.running_var", bn1_.running_var);
-  }
-  w2_ = add_parameter(
-      "W2", init_weight({pooled, options_.hidden_dim}, pooled, options_.init, t, rng), true);
-  b2_ = add_parameter("b2", Tensor::zeros({options_.hidden_dim}, t));
-  w3_ = add_parameter("W3",
-                      init_weight({options_.hidden_dim, options_.num_classes}, options_.hidden_dim,
-                                  options_.init, t, rng),
-                      true);
-  b3_ = add_parameter("b3", Tensor::zeros({options_.num_classes}, t));
+  add("fc2", std::make_shared<Linear>(pooled, options_.hidden_dim,
+                                      LinearOptions{true, options_.init, t}, rng));
+  add("relu2", std::make_shared<ReLU>());
+  add("fc3", std::make_shared<Linear>(options_.hidden_dim, options_.num_classes,
+                                      LinearOptions{true, options_.init, t}, rng));
 }
 
 Var ThreeLayerConvNet::forward(const Var& x) {
@@ -70,20 +59,10 @@ Var ThreeLayerConvNet::forward(const Var& x) {
   if (s.rank() != 4 || s[1] != c || s[2] != h || s[3] != w) {
     fail(kName, "expects images (N, {}, {}, {}), got shape {}", c, h, w, s.str());
   }
-  const Conv2dParams conv = conv_params(options_);
-  const Pool2dParams pool = pool_params();
-  Var pooled;
-  if (options_.spatial_batchnorm) {
-    bn1_.mode = mode();
-    bn1_.sync = batchnorm_sync();
-    pooled = conv_bn_relu_pool(x, w1_, b1_, gamma1_, beta1_, conv, bn1_, pool);
-  } else {
-    pooled = conv_relu_pool(x, w1_, b1_, conv, pool);
-  }
-  return linear(affine_relu(pooled, w2_, b2_), w3_, b3_);
+  return Sequential::forward(x);
 }
 
-std::unique_ptr<ThreeLayerConvNet> ThreeLayerConvNet::from_config(const ModelConfig& config) {
+std::shared_ptr<ThreeLayerConvNet> ThreeLayerConvNet::from_config(const ModelConfig& config) {
   ThreeLayerConvNetOptions o;
   const std::vector<std::int64_t>& input_dim = config.get_ints("input_dim");
   if (input_dim.size() != 3) {
@@ -97,17 +76,7 @@ std::unique_ptr<ThreeLayerConvNet> ThreeLayerConvNet::from_config(const ModelCon
   o.spatial_batchnorm = config.get_bool("spatial_batchnorm");
   o.reg = config.get_real("reg");
   o.dtype = config.get_dtype("dtype");
-  check_options(o);
-  // Every parameter and buffer the constructor allocates (W2's rows as their
-  // three factors, so that their product is checked for overflow too).
-  const auto [c, h, w] = o.input_dim;
-  const std::int64_t f = o.num_filters, k = o.filter_size, hidden = o.hidden_dim;
-  std::vector<std::vector<std::int64_t>> shapes = {
-      {f, c, k, k},   {f}, {f, h / 2, w / 2, hidden}, {hidden}, {hidden, o.num_classes},
-      {o.num_classes}};
-  if (o.spatial_batchnorm) shapes.insert(shapes.end(), 4, {f});
-  config.check_allocation(kName, shapes, o.dtype);
-  return std::make_unique<ThreeLayerConvNet>(o);
+  return std::make_shared<ThreeLayerConvNet>(o);
 }
 
 ModelConfig ThreeLayerConvNet::config() const {
@@ -120,35 +89,8 @@ ModelConfig ThreeLayerConvNet::config() const {
       .set_int("num_classes", options_.num_classes)
       .set_bool("spatial_batchnorm", options_.spatial_batchnorm)
       .set_real("reg", reg())
-      .set_dtype("dtype", dtype());
+      .set_dtype("dtype", options_.dtype);
   return config;
-}
-
-std::vector<LayerSpec> ThreeLayerConvNet::layers() const {
-  const Conv2dParams conv = conv_params(options_);
-  const Pool2dParams pool = pool_params();
-  std::vector<LayerSpec> specs = {
-      {"conv2d",
-       {{"w", "W1"}, {"b", "b1"}},
-       {{"stride", static_cast<double>(conv.stride)}, {"pad", static_cast<double>(conv.pad)}}}};
-  if (options_.spatial_batchnorm) {
-    specs.push_back({"spatial_batchnorm",
-                     {{"gamma", "gamma1"},
-                      {"beta", "beta1"},
-                      {"running_mean", "bn1.running_mean"},
-                      {"running_var", "bn1.running_var"}},
-                     {{"eps", bn1_.eps}}});
-  }
-  specs.push_back({"relu", {}, {}});
-  specs.push_back({"max_pool2d",
-                   {},
-                   {{"pool_height", static_cast<double>(pool.pool_height)},
-                    {"pool_width", static_cast<double>(pool.pool_width)},
-                    {"stride", static_cast<double>(pool.stride)}}});
-  specs.push_back({"linear", {{"w", "W2"}, {"b", "b2"}}, {}});
-  specs.push_back({"relu", {}, {}});
-  specs.push_back({"linear", {{"w", "W3"}, {"b", "b3"}}, {}});
-  return specs;
 }
 
 }  // namespace tg

@@ -1,6 +1,8 @@
 // The seed's ThreeLayerConvNet: conv - [spatial batch norm] - relu - 2x2 max
 // pool - affine - relu - affine - softmax. The conv keeps the input's height
-// and width (stride 1, pad (filter_size - 1) / 2).
+// and width (stride 1, pad (filter_size - 1) / 2). A Sequential of layer
+// modules: conv1, [bn1], relu1, pool1, fc2, relu2, fc3 (parameters
+// conv1.weight, conv1.bias, bn1.gamma, ..., fc3.bias).
 #pragma once
 
 #include <array>
@@ -8,9 +10,8 @@
 #include <memory>
 #include <vector>
 
-#include "models/init.h"
-#include "models/module.h"
-#include "ops/layers/spatial_batchnorm.h"
+#include "nn/containers.h"
+#include "nn/init.h"
 
 namespace tg {
 
@@ -27,25 +28,23 @@ struct ThreeLayerConvNetOptions {
   std::uint64_t seed = 0;
 };
 
-class ThreeLayerConvNet : public Module {
+class ThreeLayerConvNet : public Sequential {
  public:
   explicit ThreeLayerConvNet(const ThreeLayerConvNetOptions& options);
   // From config(): for model files (models/model_file.h). Throws
   // ArgumentError naming the model or "config" for a bad configuration.
-  static std::unique_ptr<ThreeLayerConvNet> from_config(const ModelConfig& config);
+  static std::shared_ptr<ThreeLayerConvNet> from_config(const ModelConfig& config);
 
+  // Checks that x is (N, C, H, W) of input_dim, then the layers.
   Var forward(const Var& x) override;
-  std::string name() const override { return "ThreeLayerConvNet"; }
+  std::string type() const override { return "ThreeLayerConvNet"; }
   // The architecture's options (sizes, batch norm, reg, dtype); not init or
   // the seed, which trained parameters no longer need.
   ModelConfig config() const override;
-  std::vector<LayerSpec> layers() const override;
   const ThreeLayerConvNetOptions& options() const { return options_; }
 
  private:
   ThreeLayerConvNetOptions options_;
-  Parameter w1_, b1_, gamma1_, beta1_, w2_, b2_, w3_, b3_;
-  BatchNormState bn1_;
 };
 
 }  // namespace tg

@@ -1,4 +1,4 @@
-#include "models/init.h"
+#include "nn/init.h"
 
 #include <cmath>
 

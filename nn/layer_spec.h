@@ -1,6 +1,6 @@
 // A model's forward pass at test time as a list of layers, for exports that
 // run it elsewhere: params/model.json, which tools/npy_predict.py runs in
-// NumPy (models/model_export.h). Module::layers() gives it.
+// NumPy (models/model_export.h). Module::layer_specs() gives it.
 #pragma once
 
 #include <string>
@@ -26,10 +26,26 @@ namespace tg {
 //                      (N, T, input_dim), the recurrence of ops/recurrent/rnn.h, lstm.h
 //                      or gru.h from a zero state; out (N, T, H), every step
 //   last_step          x (N, T, H): the last step, x[:, T - 1] (N, H)
+//   flatten            x reshaped to (N, D)
+//   leaky_relu         slope: x for x > 0, slope * x otherwise
+//   gelu               approximate (0: x Phi(x) with erf; 1: the tanh form)
+//   tanh, sigmoid      elementwise
+//   avg_pool2d         pool_height, pool_width, stride: window means
+//   global_avg_pool2d  (N, C, H, W) -> (N, C): the mean over H and W
+//   groupnorm          gamma, beta (C); groups, eps: per example and group of
+//                      C / groups channels over the channels, H and W
+//   residual           body, shortcut (lists of layers): body(x) + shortcut(x),
+//                      x itself for an empty shortcut
+// layernorm normalises over the last axis (rows of (N, D)).
 struct LayerSpec {
+  LayerSpec(std::string op, std::vector<std::pair<std::string, std::string>> tensors = {},
+            std::vector<std::pair<std::string, double>> settings = {})
+      : op(std::move(op)), tensors(std::move(tensors)), settings(std::move(settings)) {}
+
   std::string op;
-  std::vector<std::pair<std::string, std::string>> tensors;  // role -> name ("w" -> "W1")
+  std::vector<std::pair<std::string, std::string>> tensors;  // role -> name ("w" -> "fc1.weight")
   std::vector<std::pair<std::string, double>> settings;      // "stride" -> 1
+  std::vector<LayerSpec> body, shortcut;                     // residual only
 };
 
 }  // namespace tg

@@ -1,7 +1,7 @@
 // A model's configuration: the options its constructor needs (layer sizes,
 // filter size, batch norm on or off, keep_prob, dtype), by name. Module::config()
-// gives it, model files save it, and load_model hands it back to the model's
-// factory (models/model_file.h):
+// gives it, model files save it, and load_model hands it back to the factory
+// registered for the module's type (nn/module_types.h):
 //
 //   ModelConfig config;
 //   config.set_int("num_filters", 32).set_bool("spatial_batchnorm", true);
@@ -42,22 +42,11 @@ class ModelConfig {
   bool empty() const { return values_.empty(); }
   const std::map<std::string, Value>& values() const { return values_; }
 
-  // The most tensor bytes a model built from this configuration may
-  // allocate: a model file sets it to the bytes of the tensors it holds, so
-  // that a damaged configuration cannot ask for absurd memory before the
-  // shapes are compared. Unlimited by default.
-  void set_byte_limit(std::uint64_t bytes) { byte_limit_ = bytes; }
-  // Throws ArgumentError naming `model` when tensors of these shapes, in this
-  // dtype, exceed the limit (or their size overflows). Factories call it
-  // before constructing the model.
-  void check_allocation(const std::string& model,
-                        const std::vector<std::vector<std::int64_t>>& shapes, DType dtype) const;
 
  private:
   const Value& value(const std::string& key) const;
 
   std::map<std::string, Value> values_;
-  std::uint64_t byte_limit_ = UINT64_MAX;
 };
 
 }  // namespace tg

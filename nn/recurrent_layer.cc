@@ -1,4 +1,4 @@
-#include "models/recurrent_layer.h"
+#include "nn/recurrent_layer.h"
 
 #include <cmath>
 

@@ -1,9 +1,7 @@
-#include "models/model_config.h"
+#include "nn/model_config.h"
 
-#include <optional>
 
 #include "graph/checks.h"
-#include "io/array_bytes.h"
 
 namespace tg {
 namespace {
@@ -88,23 +86,6 @@ DType ModelConfig::get_dtype(const std::string& key) const {
     if (name == name_of(dtype)) return dtype;
   }
   fail(kOp, "'{}' must be \"float32\" or \"float64\", got \"{}\"", key, name);
-}
-
-void ModelConfig::check_allocation(const std::string& model,
-                                   const std::vector<std::vector<std::int64_t>>& shapes,
-                                   DType dtype) const {
-  std::uint64_t total = 0;
-  for (const std::vector<std::int64_t>& shape : shapes) {
-    for (std::int64_t d : shape) {
-      if (d < 0) fail(model, "a tensor of shape {} has a negative size", dims_str(shape));
-    }
-    const std::optional<std::uint64_t> bytes = array_data_bytes(shape, dtype);
-    if (!bytes || *bytes > byte_limit_ - total) {
-      fail(model, "the configuration asks for more than {} bytes of parameters and buffers",
-           byte_limit_);
-    }
-    total += *bytes;
-  }
 }
 
 }  // namespace tg
