@@ -15,7 +15,8 @@ LAYERS = [
     ["third_party"],  # the system libraries' BUILD files (zlib)
     ["graph"],  # tensors, the tape, parameters, gradient checks
     ["io", "ops", "optim"],  # file formats; the ops; update rules
-    ["data", "distributed", "models", "report"],  # data sets (io); processes (ops' sync batch norm); models (ops); run reports (io)
+    ["data", "distributed", "nn", "report"],  # data sets (io); processes (ops' sync batch norm); the module tree and layer modules (ops); run reports (io)
+    ["models"],  # the shipped models, composed of nn/ modules; model files
     ["solver"],  # the Solver
     [""],  # the umbrella library //:tapegrad
     ["apps", "bench"],  # the programs' logic; the benchmark
@@ -38,6 +39,7 @@ PACKAGES = [
     "graph",
     "io",
     "models",
+    "nn",
     "ops",
     "ops/conv",
     "ops/index",

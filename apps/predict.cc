@@ -152,7 +152,7 @@ int evaluate(const Flags& flags, tg::LoadedModel& loaded, const std::string& pat
   tg::Dataset test = load_test_set(data, tg::from_user_folder(flags.data_dir));
   if (flags.num_test > 0 && flags.num_test < test.size())
     test = tg::slice_dataset(test, 0, flags.num_test);
-  fmt::print("{} ({}) on the {} test set: {} images\n", loaded.model->name(), path,
+  fmt::print("{} ({}) on the {} test set: {} images\n", loaded.model->type(), path,
              data_title(data), test.size());
   std::fflush(stdout);
 
@@ -183,7 +183,7 @@ int evaluate(const Flags& flags, tg::LoadedModel& loaded, const std::string& pat
   const std::string csv = (fs::path(out) / "predictions.csv").string();
   tg::write_file_atomically(
       svg, tg::render_confusion_svg(matrix, fmt::format("{} on the {} test set",
-                                                        loaded.model->name(), data_title(data))));
+                                                        loaded.model->type(), data_title(data))));
   tg::write_file_atomically(csv, tg::predictions_csv(predictions, test.labels));
   save_scores(flags, predictions);
   fmt::print("\nwrote {} and {}\n", svg, csv);

@@ -39,7 +39,7 @@ int run(const Flags& flags) {
   if (model == nullptr) {
     throw tg::ArgumentError(fmt::format(
         "{} holds a {}, not a CharRNN (train one with: bazel run //tools:train -- --model charlm)",
-        path, loaded.model->name()));
+        path, loaded.model->type()));
   }
   tg::Rng rng(flags.seed);
   for (std::int64_t k = 0; k < flags.words; ++k) {

@@ -121,12 +121,8 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   omp_set_num_threads(static_cast<int>(flags.threads));
 
   tg::Task task = flags.model == "charlm" ? tg::charlm_task(flags) : tg::image_task(flags);
-  task.model->set_detect_anomaly(flags.detect_anomaly);
   std::optional<tg::ReplicaStatisticsSum> batchnorm_sync;
-  if (flags.sync_batchnorm && replicas != nullptr) {
-    batchnorm_sync.emplace(*replicas);
-    task.model->set_batchnorm_sync(&*batchnorm_sync);
-  }
+  if (flags.sync_batchnorm && replicas != nullptr) batchnorm_sync.emplace(*replicas);
   // (In a data-parallel run the processes agree on a stop inside training,
   // at the same iteration: one process stopping here alone would leave the
   // others waiting.)
@@ -160,10 +156,12 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   options.checkpoint_every = flags.checkpoint_every;
   options.divergence_factor = flags.divergence_factor;
   options.seed = flags.seed;
-  options.title = fmt::format("{} on {}", task.model->name(), task.data_title);
+  options.title = fmt::format("{} on {}", task.model->type(), task.data_title);
   options.model_input = task.input;  // saved in model.tgm
   options.extra_config = {{"train_flags", tg::flags_to_json(flags)}};
   options.replicas = replicas;
+  options.detect_anomaly = flags.detect_anomaly;
+  if (batchnorm_sync) options.batchnorm_sync = &*batchnorm_sync;
   tg::ProgressDisplay progress(stdout, isatty(fileno(stdout)) != 0, flags.epochs,
                                flags.model == "charlm" ? "words" : "img");
   options.on_step = [&](const tg::StepInfo& step) { progress.step(step); };
@@ -183,7 +181,7 @@ int run(const tg::TrainCommandLine& command_line, tg::Replicas* replicas) {
   }
   perturb_for_test(replicas, *task.model);
   const bool normalized = flags.model == "cnn" || flags.model == "fc";
-  fmt::print("{}{} on {}: {}, {}, batch {}, {} epoch{}, {} threads\n", task.model->name(),
+  fmt::print("{}{} on {}: {}, {}, batch {}, {} epoch{}, {} threads\n", task.model->type(),
              !normalized          ? ""
              : flags.no_batchnorm ? " (no batch norm)"
                                   : " (batch norm)",

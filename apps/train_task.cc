@@ -40,7 +40,7 @@ DataSplits load_splits(const TrainFlags& flags) {
   return preprocess(raw, pre);
 }
 
-std::unique_ptr<Module> make_model(const TrainFlags& flags, const Dataset& train) {
+std::shared_ptr<Module> make_model(const TrainFlags& flags, const Dataset& train) {
   const Shape& image = train.images.shape();
   const WeightInit kaiming{WeightInit::Kind::kaiming, 0.0};
   if (flags.model == "cnn") {
@@ -54,7 +54,7 @@ std::unique_ptr<Module> make_model(const TrainFlags& flags, const Dataset& train
     o.reg = flags.reg;
     o.spatial_batchnorm = !flags.no_batchnorm;
     o.seed = flags.seed;
-    return std::make_unique<ThreeLayerConvNet>(o);
+    return std::make_shared<ThreeLayerConvNet>(o);
   }
   if (flags.model == "lstm") {
     // An image (C, H, W) is read row by row: H steps of C * W features.
@@ -65,7 +65,7 @@ std::unique_ptr<Module> make_model(const TrainFlags& flags, const Dataset& train
     o.num_classes = train.num_classes;
     o.reg = flags.reg;
     o.seed = flags.seed;
-    return std::make_unique<SequenceClassifier>(o);
+    return std::make_shared<SequenceClassifier>(o);
   }
   FullyConnectedNetOptions o;
   o.hidden_dims = flags.hidden_dims;
@@ -76,7 +76,7 @@ std::unique_ptr<Module> make_model(const TrainFlags& flags, const Dataset& train
   o.init = kaiming;
   o.reg = flags.reg;
   o.seed = flags.seed;
-  return std::make_unique<FullyConnectedNet>(o);
+  return std::make_shared<FullyConnectedNet>(o);
 }
 
 }  // namespace
@@ -134,7 +134,7 @@ Task charlm_task(const TrainFlags& flags) {
   o.hidden_dim = flags.hidden;
   o.reg = flags.reg;
   o.seed = flags.seed;
-  auto model = std::make_unique<CharRNN>(o);
+  auto model = std::make_shared<CharRNN>(o);
   CharRNN* language_model = model.get();
   task.model = std::move(model);
   task.sizes = fmt::format("{} train / {} val words, {} symbols", train.dim(0), val.dim(0),

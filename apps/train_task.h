@@ -9,7 +9,7 @@
 
 #include "apps/train_flags.h"
 #include "models/input_spec.h"
-#include "models/module.h"
+#include "nn/module.h"
 #include "report/json.h"
 #include "solver/solver.h"
 
@@ -18,7 +18,7 @@ namespace tg {
 // What a run trains on, its model, and how it is judged once trained.
 struct Task {
   SolverData data;
-  std::unique_ptr<Module> model;
+  std::shared_ptr<Module> model;
   std::string data_title;
   std::string sizes;  // "55000 train / 5000 val / 10000 test images"
   InputSpec input;

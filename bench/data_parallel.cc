@@ -90,9 +90,9 @@ void run_dp_step(const BenchContext& context) {
       model.zero_grad();
       if (overlap && data_parallel) {
         OverlappedAverage average(*context.replicas, model.parameters(), std::size_t{1} << 20);
-        model.set_on_parameter_grad([&](const Parameter& p) { average.ready(p); });
-        loss = model.loss(x_slice, y_slice);
-        model.set_on_parameter_grad(nullptr);
+        LossOptions options;
+        options.on_parameter_grad = [&](const Parameter& p) { average.ready(p); };
+        loss = model.loss(x_slice, y_slice, options);
         average.finish();
       } else {
         loss = model.loss(x_slice, y_slice);

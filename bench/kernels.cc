@@ -7,7 +7,7 @@
 #include "bench/workloads.h"
 #include "graph/rng.h"
 #include "graph/tensor.h"
-#include "models/init.h"
+#include "nn/init.h"
 #include "bench/work.h"
 #include "bench/workloads.h"
 #include "ops/conv/conv2d.h"

@@ -28,7 +28,8 @@ LEARNING_RATE = 1e-3
 LR_DECAY = 0.8
 VALIDATION = 5000
 # tapegrad's names for the model's parameters and Adam's slots, so both sides' records match.
-PARAMETER_NAMES = ["W1", "b1", "gamma1", "beta1", "W2", "b2", "W3", "b3"]
+PARAMETER_NAMES = ["conv1.weight", "conv1.bias", "bn1.gamma", "bn1.beta", "fc2.weight", "fc2.bias",
+                   "fc3.weight", "fc3.bias"]
 SLOT_NAMES = {"exp_avg": "m", "exp_avg_sq": "v"}
 CASES = [("flush_denormals", True), ("keep_denormals", False)]
 
@@ -85,7 +86,7 @@ def subnormals_of(torch, tensor):
 
 
 def count_adam_subnormals(torch, model, optimizer):
-    """(float32 values in Adam's state, subnormal ones, {"W2/m": count, ...})."""
+    """(float32 values in Adam's state, subnormal ones, {"fc2.weight/m": count, ...})."""
     values, subnormal, by_slot = 0, 0, {}
     for name, parameter in zip(PARAMETER_NAMES, model.parameters()):
         for slot, tensor in optimizer.state[parameter].items():

@@ -29,7 +29,7 @@ std::int64_t count_subnormal_floats(const Tensor& t);
 
 // The float32 slots of an optimizer's state (Adam's "m" and "v"; not the
 // float64 step counters "t"): how many values, how many subnormal, and the
-// subnormal count of each slot ("W2/m" -> ...).
+// subnormal count of each slot ("fc2.weight/m" -> ...).
 struct SubnormalCount {
   std::int64_t values = 0;
   std::int64_t subnormal = 0;

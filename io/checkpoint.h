@@ -40,7 +40,9 @@ struct ContainerKind {
 // The whole state of a training run (solver/).
 inline constexpr ContainerKind kCheckpointKind{"TGCKPT01", 1, "checkpoint"};
 // A trained model for inference (models/model_file.h).
-inline constexpr ContainerKind kModelFileKind{"TGMODEL1", 1, "model file"};
+// Version 2: the module tree (model/tree); version 1 files (a flat model by
+// name and config) are refused, naming their version.
+inline constexpr ContainerKind kModelFileKind{"TGMODEL1", 2, "model file"};
 
 class Checkpoint {
  public:

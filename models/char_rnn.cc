@@ -6,6 +6,7 @@
 
 #include "graph/checks.h"
 #include "io/utf8.h"
+#include "nn/linear.h"
 #include "nn/recurrent_layer.h"
 #include "ops/index/embedding.h"
 #include "ops/layers/linear.h"
@@ -78,9 +79,13 @@ CharRNN::CharRNN(const CharRnnOptions& options) : options_(options) {
   const std::int64_t v = vocab_size(), d = options_.embed_dim, h = options_.hidden_dim;
   w_embed_ = register_module("embed", std::make_shared<Embedding>(v, d, t, rng))->weight();
   cell_ = register_module("lstm", std::make_shared<LSTM>(d, h, t, rng))->weights();
-  w_vocab_ = register_parameter(
-      "W_vocab", Tensor::randn({h, v}, rng, t, 0, 1.0 / std::sqrt(static_cast<double>(h))), true);
-  b_vocab_ = register_parameter("b_vocab", Tensor::zeros({v}, t));
+  LinearOptions vocab;
+  vocab.last_axis = true;
+  vocab.init = {WeightInit::Kind::normal, 1.0 / std::sqrt(static_cast<double>(h))};
+  vocab.dtype = t;
+  const auto projection = register_module("vocab", std::make_shared<Linear>(h, v, vocab, rng));
+  w_vocab_ = projection->weight();
+  b_vocab_ = projection->bias();
 }
 
 std::shared_ptr<CharRNN> CharRNN::from_config(const ModelConfig& config) {

@@ -2,8 +2,8 @@
 // image): symbols through an embedding (W_embed), an LSTM from a zero state,
 // a temporal affine layer to scores over the symbols (W_vocab, b_vocab), and
 // the temporal softmax loss of every next symbol, padding masked. Its
-// children are embed (an Embedding) and lstm (an LSTM); W_vocab and b_vocab
-// are its own.
+// children: embed (an Embedding), lstm (an LSTM), vocab (a Linear on the last
+// axis).
 //
 // Symbols: 0 padding, 1 the word boundary, 2... the alphabet's characters
 // (data/text.h's CharVocabulary uses the same numbering). A batch x (N, L)
@@ -79,7 +79,7 @@ class CharRNN : public Module {
   std::unordered_map<char32_t, std::int64_t> index_;  // character -> symbol
   Parameter w_embed_;            // embed.weight
   std::vector<Parameter> cell_;  // lstm.Wx, lstm.Wh, lstm.b
-  Parameter w_vocab_, b_vocab_;
+  Parameter w_vocab_, b_vocab_;  // vocab.weight, vocab.bias
 };
 
 }  // namespace tg

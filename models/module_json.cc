@@ -72,7 +72,8 @@ Json module_spec_to_json(const ModuleSpec& spec) {
   Json children = Json::array();
   for (const auto& [name, child] : spec.children) {
     Json entry = {{"name", name}};
-    for (auto& [key, value] : module_spec_to_json(child).items()) entry[key] = value;
+    const Json fields = module_spec_to_json(child);
+    for (const auto& [key, value] : fields.items()) entry[key] = value;
     children.push_back(std::move(entry));
   }
   return {{"type", spec.type}, {"config", config_json(spec.config)}, {"children", children}};

@@ -19,13 +19,14 @@ namespace tg {
 //   layernorm          gamma, beta (D); eps: per example over its D features
 //   relu               max(x, 0)
 //   max_pool2d         pool_height, pool_width, stride (no padding)
-//   linear             w (D, M), b (M): x reshaped to (N, D), then x w + b
+//   linear             w (D, M), b (M, optional): x reshaped to (N, D), then x w + b
 //   dropout            keep_prob: the identity at test time
 //   word_embedding     w (V, D): x (N, T) holds word indices; out (N, T, D) = w[x]
 //   rnn, lstm, gru     wx, wh and b (gru: bx, bh); input_dim: x reshaped to
 //                      (N, T, input_dim), the recurrence of ops/recurrent/rnn.h, lstm.h
 //                      or gru.h from a zero state; out (N, T, H), every step
 //   last_step          x (N, T, H): the last step, x[:, T - 1] (N, H)
+//   linear_last_axis   w (D, M), b (M): x (..., D) w + b, out (..., M)
 //   flatten            x reshaped to (N, D)
 //   leaky_relu         slope: x for x > 0, slope * x otherwise
 //   gelu               approximate (0: x Phi(x) with erf; 1: the tanh form)

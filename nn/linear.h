@@ -1,6 +1,8 @@
 // Linear: the seed's affine layer as a module, out = x W + b, x (N, ...)
 // viewed as (N, in_features); W (in_features, out_features) is a weight
-// (L2-regularised), b (out_features) optional.
+// (L2-regularised), b (out_features) optional. With last_axis, x is
+// (..., in_features) and out (..., out_features): every vector along the
+// last axis is mapped (the course's temporal affine for (N, T, D)).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@ struct LinearOptions {
   bool bias = true;
   WeightInit init = {WeightInit::Kind::kaiming, 1e-2};  // He et al.: N(0, 2 / in_features)
   DType dtype = DType::f32;
+  bool last_axis = false;
 };
 
 class Linear : public Module {
@@ -38,6 +41,7 @@ class Linear : public Module {
   void init(const LinearOptions& options, Rng& rng);
 
   std::int64_t in_, out_;
+  bool last_axis_ = false;
   Parameter weight_, bias_;
 };
 

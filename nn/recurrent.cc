@@ -34,7 +34,7 @@ std::shared_ptr<Embedding> Embedding::from_config(const ModelConfig& config) {
 }
 
 Var Embedding::forward(const Var& x) {
-  return word_embedding(word_indices(prefix() + "Embedding", x.value()), weight_);
+  return word_embedding(word_indices(prefix() + "Embedding", x.value()), x.tape().param(weight_));
 }
 
 ModelConfig Embedding::config() const {

@@ -172,7 +172,7 @@ void Solver::step() {
   if (options_.replicas != nullptr && options_.bucket_bytes > 0) {
     loss = loss_with_overlapped_average(take_rows(data_.X_train, rows), labels);
   } else {
-    loss = model_.loss(take_rows(data_.X_train, rows), labels);
+    loss = model_.loss(take_rows(data_.X_train, rows), labels, loss_options());
     if (options_.replicas != nullptr) average_gradients(loss);
   }
   std::string non_finite_grad;  // the first parameter with one
@@ -195,6 +195,13 @@ void Solver::step() {
   const double epoch =
       static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
   history_.iterations.push_back({iteration_, epoch, loss, lr});
+}
+
+LossOptions Solver::loss_options() const {
+  LossOptions options;
+  options.detect_anomaly = options_.detect_anomaly;
+  options.batchnorm_sync = options_.batchnorm_sync;
+  return options;
 }
 
 void Solver::check_divergence(double loss) const {
@@ -305,7 +312,7 @@ std::vector<double> Solver::val_acc_history() const {
 }
 
 Json Solver::config() const {
-  Json c = {{"model", model_.name()},
+  Json c = {{"model", model_.type()},
             {"update_rule", options_.update_rule},
             {"learning_rate", initial_lr_},
             {"lr_schedule", name_of(options_.schedule.kind)},

@@ -23,7 +23,7 @@
 #include "graph/tensor.h"
 #include "io/checkpoint.h"
 #include "models/input_spec.h"
-#include "models/module.h"
+#include "nn/module.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "report/history.h"
@@ -112,6 +112,10 @@ struct SolverOptions {
   // PyTorch's DDP); 0: in one exchange after backward
   // (average_in_rank_order). The same bits either way.
   std::size_t bucket_bytes = std::size_t{1} << 20;
+  // Passed to every training loss() (nn/module.h's LossOptions): NaN and
+  // infinity checks on every op; sync batch norm's sums over the processes.
+  bool detect_anomaly = false;
+  BatchStatisticsSum* batchnorm_sync = nullptr;
   std::function<void(const StepInfo&)> on_step;
   std::function<void(const EpochRecord&, bool is_best)> on_epoch;
   // Asked before every iteration; true ends train() there (TrainEnd::stopped)
@@ -178,6 +182,8 @@ class Solver {
   void keep_best();
   void restore_best();
   void save_checkpoint() const;
+  // The settings of every training loss() call (detect_anomaly, batchnorm_sync).
+  LossOptions loss_options() const;
   void check_divergence(double loss) const;
   bool stop_requested() const;
   // solver_replicas.cc: data parallelism.

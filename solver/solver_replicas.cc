@@ -26,12 +26,6 @@ void average_over_replicas(Replicas& replicas, Module& model, double& loss) {
   loss = mean_loss(replicas, loss);
 }
 
-// Clears a module's on_parameter_grad hook however the scope ends.
-struct ParameterGradHook {
-  Module& model;
-  ~ParameterGradHook() { model.set_on_parameter_grad(nullptr); }
-};
-
 }  // namespace
 
 void Solver::average_gradients(double& loss) {
@@ -40,12 +34,9 @@ void Solver::average_gradients(double& loss) {
 
 double Solver::loss_with_overlapped_average(const Tensor& x, const Labels& y) {
   OverlappedAverage average(*options_.replicas, model_.parameters(), options_.bucket_bytes);
-  double loss = 0;
-  {
-    const ParameterGradHook clear{model_};
-    model_.set_on_parameter_grad([&](const Parameter& p) { average.ready(p); });
-    loss = model_.loss(x, y);
-  }
+  LossOptions options = loss_options();
+  options.on_parameter_grad = [&](const Parameter& p) { average.ready(p); };
+  const double loss = model_.loss(x, y, options);
   average.finish();
   return mean_loss(*options_.replicas, loss);
 }

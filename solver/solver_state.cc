@@ -5,11 +5,14 @@
 //   best/param/<name>, best/buffer/<name>     the best model so far
 //   optim/rule, optim/slot/<parameter>/<slot> the optimizer
 //   solver/...                                counters, batch size, training-set size
-//   rng/solver/..., rng/model/...             both generators
+//   rng/solver/..., rng/model/<name>/...      the Solver's generator, each of
+//                                             the model's (Module::generators())
 //   history/iterations (K, 4), history/epochs (E, 5)   float64 tables
 //   schedule/<name>                           the schedule's state (plateau's)
 // Version 1 (before the settings were recorded) had no meta/state_version
-// and meta/config but solver/learning_rate; it is refused with a message.
+// and meta/config but solver/learning_rate; it is refused with a message, as
+// is version 2 (a flat model's parameter names and one model generator,
+// before the module tree), naming its version.
 // The learning rate is not saved: every step takes the schedule's, from the
 // step and the schedule's state.
 #include <fmt/format.h>
@@ -25,7 +28,7 @@ namespace tg {
 namespace {
 
 constexpr const char* kKind = "tapegrad.solver";
-constexpr std::int64_t kStateVersion = 2;
+constexpr std::int64_t kStateVersion = 3;
 
 // The config() fields a resumed run must share with the run it continues
 // (num_epochs aside: it may grow). What is left out changes no result:
@@ -123,7 +126,7 @@ const Tensor& table_entry(const Checkpoint& c, const std::string& name, std::int
 Checkpoint Solver::to_checkpoint() const {
   Checkpoint c;
   c.put_string("meta/kind", kKind);
-  c.put_string("meta/model", model_.name());
+  c.put_string("meta/model", model_.type());
   c.put_int("meta/state_version", kStateVersion);
   c.put_string("meta/config", json_text(config()));
   for (const Parameter& p : model_.parameters()) c.put("param/" + p.name(), p.value());
@@ -143,7 +146,7 @@ Checkpoint Solver::to_checkpoint() const {
   c.put_int("solver/num_train", data_.X_train.dim(0));
   c.put_real("solver/best_val_acc", best_val_acc_);
   put_rng(c, "rng/solver", rng_.state());
-  put_rng(c, "rng/model", model_.rng().state());
+  for (const NamedRng& g : model_.generators()) put_rng(c, "rng/model/" + g.name, g.rng->state());
   std::vector<std::vector<double>> iterations, epochs;
   for (const IterationRecord& r : history_.iterations) {
     iterations.push_back({static_cast<double>(r.iteration), r.epoch, r.loss, r.lr});
@@ -161,9 +164,9 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   if (!c.has("meta/kind") || c.get_string("meta/kind") != kKind) {
     fail_file(c.source(), "not a Solver checkpoint (meta/kind is missing or not '{}')", kKind);
   }
-  if (c.get_string("meta/model") != model_.name()) {
+  if (c.get_string("meta/model") != model_.type()) {
     fail_file(c.source(), "a checkpoint of a {}, but this model is a {}",
-              c.get_string("meta/model"), model_.name());
+              c.get_string("meta/model"), model_.type());
   }
   check_same_run(c, recorded_config(c), config());
   if (c.get_int("solver/num_train") != data_.X_train.dim(0)) {
@@ -209,7 +212,9 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   for (std::int64_t i = 0; i < epochs.dim(0); ++i, ep += 5) {
     history.epochs.push_back({static_cast<std::int64_t>(ep[0]), ep[1], ep[2], ep[3], ep[4]});
   }
-  const Rng::State solver_rng = get_rng(c, "rng/solver"), model_rng = get_rng(c, "rng/model");
+  const Rng::State solver_rng = get_rng(c, "rng/solver");
+  std::vector<Rng::State> model_rngs;
+  for (const NamedRng& g : model_.generators()) model_rngs.push_back(get_rng(c, "rng/model/" + g.name));
   const std::int64_t iteration = c.get_int("solver/iteration"), epoch = c.get_int("solver/epoch");
   const double best_val_acc = c.get_real("solver/best_val_acc");
   if (iteration < 0 || epoch < 0 ||
@@ -234,7 +239,8 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   best_buffers_ = std::move(best_buffers);
   history_ = std::move(history);
   rng_.set_state(solver_rng);
-  model_.rng().set_state(model_rng);
+  const std::vector<NamedRng> generators = model_.generators();
+  for (std::size_t i = 0; i < generators.size(); ++i) generators[i].rng->set_state(model_rngs[i]);
   iteration_ = iteration;
   epoch_ = epoch;
   best_val_acc_ = best_val_acc;
@@ -254,8 +260,11 @@ Json recorded_config(const Checkpoint& c) {
   }
   const std::int64_t version = c.get_int("meta/state_version");
   if (version != kStateVersion) {
-    fail_file(c.source(), "solver state version {}, this build reads version {}", version,
-              kStateVersion);
+    fail_file(c.source(), "solver state version {}, this build reads version {}{}", version,
+              kStateVersion,
+              version == 2 ? " (version 2 is from before the module tree renamed the models' "
+                             "parameters: start the run again)"
+                           : "");
   }
   Json config = Json::parse(c.get_string("meta/config"), nullptr, /*allow_exceptions=*/false);
   if (!config.is_object()) fail_file(c.source(), "meta/config is not a JSON object");

@@ -11,37 +11,20 @@
 #include "apps/user_path.h"
 #include "tapegrad.h"
 
-// conv 3x3 (16) - spatial batch norm - relu - 2x2 max pool - affine (10).
-class SmallConvNet : public tg::Module {
- public:
-  SmallConvNet() {
-    tg::Rng rng(0);
-    w1_ = add_parameter("W1", tg::Tensor::randn({16, 1, 3, 3}, rng, tg::DType::f32, 0, 0.3), true);
-    b1_ = add_parameter("b1", tg::Tensor::zeros({16}));
-    gamma_ = add_parameter("gamma", tg::Tensor::ones({16}));
-    beta_ = add_parameter("beta", tg::Tensor::zeros({16}));
-    w2_ = add_parameter("W2", tg::Tensor::randn({16 * 14 * 14, 10}, rng, tg::DType::f32, 0, 0.02),
-                        true);
-    b2_ = add_parameter("b2", tg::Tensor::zeros({10}));
-    bn_.running_mean = tg::Tensor::zeros({16});
-    bn_.running_var = tg::Tensor::ones({16});
-    add_buffer("bn.running_mean", bn_.running_mean);  // saved in checkpoints
-    add_buffer("bn.running_var", bn_.running_var);
-  }
-
-  tg::Var forward(const tg::Var& x) override {
-    bn_.mode = mode();
-    tg::Var h = tg::conv2d(x, w1_, b1_, {/*stride=*/1, /*pad=*/1});
-    h = tg::relu(tg::spatial_batchnorm(h, gamma_, beta_, bn_));
-    return tg::linear(tg::max_pool2d(h, {2, 2, 2}), w2_, b2_);
-  }
-
-  std::string name() const override { return "SmallConvNet"; }
-
- private:
-  tg::Parameter w1_, b1_, gamma_, beta_, w2_, b2_;
-  tg::BatchNormState bn_;
-};
+// conv 3x3 (16) - spatial batch norm - relu - 2x2 max pool - affine (10), from
+// layer modules. Each layer's mode follows the model's train() / eval(), and
+// the batch norm's running statistics are saved with the parameters.
+std::shared_ptr<tg::Sequential> small_convnet() {
+  tg::Rng rng(0);  // the initial weights
+  return tg::sequential({
+      {"conv", std::make_shared<tg::Conv2d>(1, 16, 3, tg::Conv2dOptions{/*stride=*/1, /*pad=*/1},
+                                            rng)},
+      {"bn", std::make_shared<tg::BatchNorm2d>(16)},
+      {"relu", std::make_shared<tg::ReLU>()},
+      {"pool", std::make_shared<tg::MaxPool2d>(2, 2)},
+      {"fc", std::make_shared<tg::Linear>(16 * 14 * 14, 10, tg::LinearOptions{}, rng)},
+  });
+}
 
 // argv[index] as a positive count, or `fallback` when it is not given.
 std::int64_t positive_argument(int argc, char** argv, int index, const char* name,
@@ -76,14 +59,14 @@ int main(int argc, char** argv) try {
   const tg::DataSplits data =
       tg::preprocess(tg::load_idx_folder(std::string(tg::kFashionMnistFolder)), pre);
 
-  SmallConvNet model;
+  const std::shared_ptr<tg::Sequential> model = small_convnet();
   tg::SolverOptions options;
   options.update_rule = "adam";
   options.num_epochs = epochs;
   options.batch_size = 50;
   options.print_every = 100;
   options.checkpoint_dir = run_folder;  // curves.svg, history files, checkpoint, params/*.npy
-  tg::Solver solver(model, {data.train.images, data.train.labels, data.val.images, data.val.labels},
+  tg::Solver solver(*model, {data.train.images, data.train.labels, data.val.images, data.val.labels},
                     options);
   solver.train();
   fmt::print("test accuracy: {:.4f}\n", solver.check_accuracy(data.test.images, data.test.labels));

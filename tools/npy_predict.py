@@ -6,7 +6,8 @@ Usage:
                                  [--batch-size N] [--save-scores FILE.npy]
 
 It reads RUN_FOLDER/params/: model.json (the model, the input preprocessing and
-the layers of the forward pass in order, see models/model_export.h) and the .npy
+the layers of the forward pass in order, a residual block's body and shortcut
+nested, see models/model_export.h; tools/npy_layers.py runs each) and the .npy
 files it names, loads the test split of the data set the model was trained on
 (Fashion-MNIST from Debian's dataset-fashion-mnist by default; MNIST and
 CIFAR-10 from --data-dir), prepares the images as training did,
@@ -27,11 +28,9 @@ import json
 import math
 import os
 import sys
-from dataclasses import dataclass, field
 
 try:
     import numpy as np
-    from numpy.lib.stride_tricks import sliding_window_view
 except ImportError:
     # Debian's python3-numpy is for Debian's interpreter: use it when this one lacks NumPy.
     DEBIAN_PYTHON = "/usr/bin/python3"
@@ -39,6 +38,9 @@ except ImportError:
             DEBIAN_PYTHON):
         os.execv(DEBIAN_PYTHON, [DEBIAN_PYTHON] + sys.argv)
     sys.exit("npy_predict: NumPy is missing: apt-get install python3-numpy")
+
+from npy_layers import (DTYPES, LAYER_KINDS, MAX_EXAMPLE_SIZE, Mismatch,  # noqa: E402
+                        positive_number, shape_text, whole_number)
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
@@ -161,271 +163,6 @@ def read_npy(path):
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
-def shape_text(shape):
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-# ----------------------------------------------------------------------------- layers
-# Each takes x (N, ...) and the layer's entry of model.json with its arrays
-# loaded (see models/layer_spec.h for the definitions).
-
-def conv2d(x, layer):
-    w, b, stride, pad = layer["w"], layer["b"], layer["stride"], layer["pad"]
-    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    # im2col as a view: (N, C, H_out, W_out, HH, WW).
-    windows = sliding_window_view(padded, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
-    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, H_out, W_out, F)
-    return out.transpose(0, 3, 1, 2) + b[None, :, None, None]
-
-
-def batchnorm(x, layer):
-    """Test mode, with the running statistics; per channel (axis 1)."""
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    eps = x.dtype.type(layer["eps"])
-    inv_std = 1 / np.sqrt(layer["running_var"] + eps)
-    x_hat = (x - layer["running_mean"].reshape(shape)) * inv_std.reshape(shape)
-    return x_hat * layer["gamma"].reshape(shape) + layer["beta"].reshape(shape)
-
-
-def layernorm(x, layer):
-    eps = x.dtype.type(layer["eps"])
-    mean = x.mean(axis=1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * layer["gamma"] + layer["beta"]
-
-
-def max_pool2d(x, layer):
-    size, stride = (layer["pool_height"], layer["pool_width"]), layer["stride"]
-    windows = sliding_window_view(x, size, axis=(2, 3))[:, :, ::stride, ::stride]
-    return windows.max(axis=(4, 5))
-
-
-def linear(x, layer):
-    return x.reshape(x.shape[0], -1) @ layer["w"] + layer["b"]
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def word_embedding(x, layer):
-    return layer["w"][x.astype(np.int64)]
-
-
-def recurrent(cell):
-    """The recurrence of ops/recurrent/rnn.h, lstm.h or gru.h from a zero state over x reshaped to
-    (N, T, input_dim); every step's hidden state (N, T, H)."""
-
-    def run(x, layer):
-        wx, wh = layer["wx"], layer["wh"]
-        x = x.reshape(x.shape[0], -1, int(layer["input_dim"]))
-        n, steps, hidden = x.shape[0], x.shape[1], wh.shape[0]
-        h = np.zeros((n, hidden), x.dtype)
-        c = np.zeros((n, hidden), x.dtype)
-        states = []
-        for t in range(steps):
-            if cell == "rnn":
-                h = np.tanh(x[:, t] @ wx + h @ wh + layer["b"])
-            elif cell == "lstm":  # gates i, f, o, g
-                a = x[:, t] @ wx + h @ wh + layer["b"]
-                i, f, o = (sigmoid(a[:, k * hidden:(k + 1) * hidden]) for k in range(3))
-                c = f * c + i * np.tanh(a[:, 3 * hidden:])
-                h = o * np.tanh(c)
-            else:  # gru, PyTorch's equations, gates r, z, n
-                gx = x[:, t] @ wx + layer["bx"]
-                gh = h @ wh + layer["bh"]
-                r = sigmoid(gx[:, :hidden] + gh[:, :hidden])
-                z = sigmoid(gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
-                candidate = np.tanh(gx[:, 2 * hidden:] + r * gh[:, 2 * hidden:])
-                h = (1 - z) * candidate + z * h
-            states.append(h)
-        return np.stack(states, axis=1)
-
-    return run
-
-
-# ----------------------------------------------------------------------------- checks
-# Everything model.json says is checked before anything is computed, against one
-# table, LAYER_KINDS (below the layers): for each kind of layer the function that
-# runs it, the arrays it takes by role, its settings with their checks, and the
-# shape it gives for the shape it gets. A new kind of layer (or of op, when the
-# export becomes a graph) is one entry there, not new code in the checks.
-
-class Mismatch(Exception):
-    """A layer does not fit what it gets: `role` names the array at fault (its .npy
-    file is named), None the layer itself (model.json is)."""
-
-    def __init__(self, role, what):
-        super().__init__(what)
-        self.role = role
-
-
-def whole_number(minimum):
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            return f"must be a whole number of at least {minimum}"
-        return None
-    return check
-
-
-def is_number(value):
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-
-
-def positive_number(value):
-    # Within float32's range: the model computes with it in its dtype.
-    if is_number(value) and 0 < value <= np.finfo(np.float32).max:
-        return None
-    return "must be a positive number"
-
-
-def keep_probability(value):
-    return None if is_number(value) and 0 < value <= 1 else "must be a number in (0, 1]"
-
-
-def pattern_text(pattern):
-    return "(" + ", ".join(str(d) for d in pattern) + ("," if len(pattern) == 1 else "") + ")"
-
-
-def fit(layer, role, pattern, why):
-    """The shape of the layer's array `role`, which must match `pattern` (a size, or a
-    letter for any size); `why` says where the pattern's sizes come from."""
-    shape = layer[role].shape
-    if len(shape) != len(pattern) or any(
-            isinstance(p, int) and s != p for s, p in zip(shape, pattern)):
-        raise Mismatch(role, f"{role} is {shape_text(shape)}, expected {pattern_text(pattern)}: "
-                             f"{why}")
-    return shape
-
-
-def takes_rank(x, rank, form):
-    if len(x) != rank:
-        raise Mismatch(None, f"it takes {form} per example")
-    return x
-
-
-def windows(size, window, stride, what):
-    """How many windows of `window` at `stride` tile `size`, as tapegrad's conv and pool
-    require (no partial window left over)."""
-    if window > size:
-        raise Mismatch(None, f"the {what} ({window}) is larger than the input ({size})")
-    if (size - window) % stride:
-        raise Mismatch(None, f"the {what} ({window}) at stride {stride} does not tile the "
-                             f"input ({size}): {size} - {window} is not divisible by {stride}")
-    return 1 + (size - window) // stride
-
-
-def conv2d_shape(x, layer):
-    c, h, w = takes_rank(x, 3, "images (C, H, W)")
-    f, _, hh, ww = fit(layer, "w", ("F", c, "HH", "WW"), f"its input has {c} channels")
-    fit(layer, "b", (f,), f"one bias per filter of w ({f})")
-    stride, pad = layer["stride"], layer["pad"]
-    return (f, windows(h + 2 * pad, hh, stride, "filter height"),
-            windows(w + 2 * pad, ww, stride, "filter width"))
-
-
-def per_feature(rank, form, unit, roles):
-    """Batch norm and layer norm: each array holds one value per `unit` (axis 0 of an
-    example); the shape is unchanged."""
-    def shape(x, layer):
-        takes_rank(x, rank, form)
-        for role in roles:
-            fit(layer, role, (x[0],), f"one value per {unit} of its input ({x[0]})")
-        return x
-    return shape
-
-
-def max_pool2d_shape(x, layer):
-    c, h, w = takes_rank(x, 3, "images (C, H, W)")
-    stride = layer["stride"]
-    return (c, windows(h, layer["pool_height"], stride, "pool height"),
-            windows(w, layer["pool_width"], stride, "pool width"))
-
-
-def linear_shape(x, layer):
-    features = math.prod(x)
-    _, m = fit(layer, "w", (features, "M"), f"its input has {features} features per example")
-    fit(layer, "b", (m,), f"one bias per column of w ({m})")
-    return (m,)
-
-
-def word_embedding_shape(x, layer):
-    takes_rank(x, 1, "word indices (T,)")
-    _, d = fit(layer, "w", ("V", "D"), "one row per word of the vocabulary")
-    return x + (d,)
-
-
-def recurrent_shape(gates, biases):
-    """rnn (1 gate), lstm (4) and gru (3): wx (input_dim, gates * H), wh (H, gates * H)."""
-    def shape(x, layer):
-        d, features = layer["input_dim"], math.prod(x)
-        if features % d:
-            raise Mismatch(None, f"input_dim {d} does not divide its {features} features")
-        _, columns = fit(layer, "wx", (d, f"{gates}H"), f"input_dim is {d}")
-        if columns % gates:
-            raise Mismatch("wx", f"wx has {columns} columns, not {gates} gates of a hidden size")
-        hidden = columns // gates
-        fit(layer, "wh", (hidden, columns), f"wx gives {gates} gates of {hidden} hidden units")
-        for role in biases:
-            fit(layer, role, (columns,), f"one bias per column of wx ({columns})")
-        return (features // d, hidden)
-    return shape
-
-
-def same_shape(x, layer):
-    return x
-
-
-def last_step_shape(x, layer):
-    takes_rank(x, 2, "sequences (T, H)")
-    return x[1:]
-
-
-@dataclass
-class LayerKind:
-    run: object  # (x, layer) -> the layer's output
-    shape: object  # (shape of an example, layer) -> its output's shape, or raises Mismatch
-    arrays: tuple = ()  # roles, each naming a .npy file
-    settings: dict = field(default_factory=dict)  # name -> check(value): its problem or None
-    non_negative: tuple = ()  # arrays whose values must not be negative (variances)
-
-
-BATCHNORM_ARRAYS = ("gamma", "beta", "running_mean", "running_var")
-
-# Every kind of layer model.json may hold (models/layer_spec.h defines them).
-LAYER_KINDS = {
-    "conv2d": LayerKind(conv2d, conv2d_shape, ("w", "b"),
-                        {"stride": whole_number(1), "pad": whole_number(0)}),
-    "spatial_batchnorm": LayerKind(batchnorm,
-                                   per_feature(3, "images (C, H, W)", "channel", BATCHNORM_ARRAYS),
-                                   BATCHNORM_ARRAYS, {"eps": positive_number}, ("running_var",)),
-    "batchnorm": LayerKind(batchnorm, per_feature(1, "vectors (D,)", "feature", BATCHNORM_ARRAYS),
-                           BATCHNORM_ARRAYS, {"eps": positive_number}, ("running_var",)),
-    "layernorm": LayerKind(layernorm, per_feature(1, "vectors (D,)", "feature", ("gamma", "beta")),
-                           ("gamma", "beta"), {"eps": positive_number}),
-    "relu": LayerKind(lambda x, layer: np.maximum(x, x.dtype.type(0)), same_shape),
-    "max_pool2d": LayerKind(max_pool2d, max_pool2d_shape, (),
-                            {"pool_height": whole_number(1), "pool_width": whole_number(1),
-                             "stride": whole_number(1)}),
-    "linear": LayerKind(linear, linear_shape, ("w", "b")),
-    # The identity at test time.
-    "dropout": LayerKind(lambda x, layer: x, same_shape, (), {"keep_prob": keep_probability}),
-    "word_embedding": LayerKind(word_embedding, word_embedding_shape, ("w",)),
-    "rnn": LayerKind(recurrent("rnn"), recurrent_shape(1, ("b",)), ("wx", "wh", "b"),
-                     {"input_dim": whole_number(1)}),
-    "lstm": LayerKind(recurrent("lstm"), recurrent_shape(4, ("b",)), ("wx", "wh", "b"),
-                      {"input_dim": whole_number(1)}),
-    "gru": LayerKind(recurrent("gru"), recurrent_shape(3, ("bx", "bh")), ("wx", "wh", "bx", "bh"),
-                     {"input_dim": whole_number(1)}),
-    "last_step": LayerKind(lambda x, layer: x[:, -1], last_step_shape),
-}
-
-DTYPES = {"float32": np.float32, "float64": np.float64}
-# The most numbers one example's activations may hold at any layer: far above the
-# shipped models (32 x 28 x 28), far below what a damaged pad or shape could ask for.
-MAX_EXAMPLE_SIZE = 1 << 26
-
-
 # ----------------------------------------------------------------------------- the model
 
 def read_model_json(path):
@@ -461,8 +198,9 @@ class Model:
         self.check_header()
         self.dtype = np.dtype(DTYPES[self.doc["dtype"]])
         self.read_input()
-        self.files = []  # per layer: role -> the .npy file's path
-        self.layers = [self.read_layer(i, entry) for i, entry in enumerate(self.doc["layers"])]
+        self.files = []  # per layer, nested ones too: (where, {role: the .npy file's path})
+        self.layers = [self.read_layer(f"layer {i}", entry)
+                       for i, entry in enumerate(self.doc["layers"])]
         self.check_names()
         if self.input_shape is not None:
             self.check_shapes(self.input_shape, "the model's input")
@@ -474,9 +212,12 @@ class Model:
         doc = self.doc
         if not isinstance(doc, dict):
             self.fail("not a JSON object")
-        if doc.get("format") != "tapegrad-params" or type(doc.get("version")) is not int or \
-                doc["version"] != 1:
-            self.fail("not a tapegrad model.json of version 1")
+        if doc.get("format") != "tapegrad-params" or type(doc.get("version")) is not int:
+            self.fail("not a tapegrad model.json")
+        if doc["version"] != 2:
+            self.fail(f"a model.json of version {doc['version']}; this script reads version 2"
+                      + (" (version 1 is from before the module tree: train again)"
+                         if doc["version"] == 1 else ""))
         if not isinstance(doc.get("model"), str) or not doc["model"]:
             self.fail(f"model must be the model's name, got {json.dumps(doc.get('model'))}")
         self.name = doc["model"]
@@ -489,6 +230,8 @@ class Model:
             self.fail(f"dtype must be one of {', '.join(DTYPES)}, "
                       f"got {json.dumps(doc.get('dtype'))}")
         layers = doc.get("layers")
+        if layers is None and isinstance(doc.get("not_exportable"), str):
+            self.fail(f"this model cannot be run in NumPy: {doc['not_exportable']}")
         if not isinstance(layers, list):
             self.fail('no "layers" (the list of the forward pass\'s layers)')
         if not layers:
@@ -539,22 +282,25 @@ class Model:
             raise ExportError(path, f"holds {bad} NaN or infinite values")
         return array
 
-    def read_layer(self, i, entry):
-        """The layer's entry with its arrays loaded, after its keys and settings are checked."""
+    def read_layer(self, label, entry):
+        """The layer's entry with its arrays loaded, after its keys and settings are checked;
+        a residual block's body and shortcut the same, recursively."""
         if not isinstance(entry, dict) or not isinstance(entry.get("op"), str):
-            self.fail(f"layer {i} is not an object with an \"op\"")
+            self.fail(f"{label} is not an object with an \"op\"")
         op = entry["op"]
+        where = f"{label} ({op})"
+        if op == "residual":
+            return self.read_residual(where, entry)
         kind = LAYER_KINDS.get(op)
         if kind is None:
-            self.fail(f"layer {i}: unknown op \"{op}\" (known: {', '.join(LAYER_KINDS)})")
-        where = f"layer {i} ({op})"
+            self.fail(f"{label}: unknown op \"{op}\" (known: {', '.join(LAYER_KINDS)}, residual)")
         known = ("op",) + kind.arrays + tuple(kind.settings)
         for key in entry:
             if key not in known:
                 self.fail(f"{where}: unknown key \"{key}\" (a {op} layer has: "
                           f"{', '.join(known[1:]) or 'no keys but op'})")
         for key in known[1:]:
-            if key not in entry:
+            if key not in entry and key not in kind.optional:
                 self.fail(f"{where} has no \"{key}\"")
         for name, check in kind.settings.items():
             problem = check(entry[name])
@@ -562,6 +308,8 @@ class Model:
                 self.fail(f"{where}: {name} {problem}, got {json.dumps(entry[name])}")
         layer, files = dict(entry), {}
         for role in kind.arrays:
+            if role not in entry:
+                continue
             if not is_npy_name(entry[role]):
                 self.fail(f"{where}: {role} must name a .npy file in params/, "
                           f"got {json.dumps(entry[role])}")
@@ -570,8 +318,24 @@ class Model:
                                              f"the model's numbers (model.json: dtype)")
             if role in kind.non_negative and (layer[role] < 0).any():
                 raise ExportError(files[role], f"{where}: {role} holds negative values")
-        self.files.append(files)
+        self.files.append((where, files))
+        layer["where"], layer["files"] = where, files
         return layer
+
+    def read_residual(self, where, entry):
+        for key in entry:
+            if key not in ("op", "body", "shortcut"):
+                self.fail(f"{where}: unknown key \"{key}\" (a residual layer has: body, shortcut)")
+        for key in ("body", "shortcut"):
+            if not isinstance(entry.get(key), list):
+                self.fail(f"{where}: {key} must be a list of layers")
+        if not entry["body"]:
+            self.fail(f"{where}: its body has no layers")
+        return {"op": "residual", "where": where, "files": {},
+                "body": [self.read_layer(f"{where} body {j}", e)
+                         for j, e in enumerate(entry["body"])],
+                "shortcut": [self.read_layer(f"{where} shortcut {j}", e)
+                             for j, e in enumerate(entry["shortcut"])]}
 
     def check_names(self):
         """The layers use exactly the model's parameters and buffers, each listed once: a
@@ -586,34 +350,48 @@ class Model:
         if duplicates:
             self.fail(f"{', '.join(duplicates)} listed twice in \"parameters\" and \"buffers\"")
         used = {}
-        for i, files in enumerate(self.files):
+        for where, files in self.files:
             for role, path in files.items():
-                used.setdefault(os.path.basename(path)[:-len(".npy")], (i, role))
-        for name, (i, role) in used.items():
+                used.setdefault(os.path.basename(path)[:-len(".npy")], (where, role))
+        for name, (where, role) in used.items():
             if name not in listed:
-                self.fail(f"layer {i} ({self.layers[i]['op']}): {role} {name}.npy is none of "
+                self.fail(f"{where}: {role} {name}.npy is none of "
                           f"the model's \"parameters\" and \"buffers\"")
         unused = [n for n in listed if n not in used]
         if unused:
             self.fail(f"no layer uses {', '.join(unused)} (of \"parameters\" and \"buffers\"): "
                       f"is a layer missing?")
 
-    def check_shapes(self, shape, source):
-        """Follows an example's shape through the layers: each layer must take what the one
-        before gives, and the last give one score per class."""
-        x, came_from = tuple(shape), source
-        for i, layer in enumerate(self.layers):
-            op = layer["op"]
-            try:
-                out = LAYER_KINDS[op].shape(x, layer)
-            except Mismatch as m:
-                path = self.path if m.role is None else self.files[i][m.role]
-                raise ExportError(path, f"layer {i} ({op}) gets {shape_text(x)} per example "
-                                  f"from {came_from}: {m}") from None
+    def follow(self, layers, x, came_from):
+        """An example's shape through `layers`: each must take what the one before gives.
+        Returns the last shape and the layer that gave it."""
+        for layer in layers:
+            where = layer["where"]
+            if layer["op"] == "residual":
+                body, _ = self.follow(layer["body"], x, came_from)
+                shortcut = self.follow(layer["shortcut"], x, came_from)[0] if layer[
+                    "shortcut"] else x
+                if body != shortcut:
+                    self.fail(f"{where} gets {shape_text(x)} per example from {came_from}: its "
+                              f"body gives {shape_text(body)}, its shortcut {shape_text(shortcut)}")
+                out = body
+            else:
+                try:
+                    out = LAYER_KINDS[layer["op"]].shape(x, layer)
+                except Mismatch as m:
+                    path = self.path if m.role is None else layer["files"][m.role]
+                    raise ExportError(path, f"{where} gets {shape_text(x)} per example "
+                                      f"from {came_from}: {m}") from None
             if math.prod(out) > MAX_EXAMPLE_SIZE:
-                self.fail(f"layer {i} ({op}) gives {shape_text(out)} per example: more than "
+                self.fail(f"{where} gives {shape_text(out)} per example: more than "
                           f"{MAX_EXAMPLE_SIZE} numbers")
-            x, came_from = out, f"layer {i} ({op})"
+            x, came_from = out, where
+        return x, came_from
+
+    def check_shapes(self, shape, source):
+        """Follows an example's shape through the layers, which must end with one score
+        per class."""
+        x, came_from = self.follow(self.layers, tuple(shape), source)
         if len(x) != 1:
             self.fail(f"the layers end with {shape_text(x)} per example, after {came_from}: "
                       f"not a vector of class scores")
@@ -643,10 +421,17 @@ class Model:
         return (x * np.float32(self.scale)).astype(self.dtype)
 
     def scores(self, images):
-        x = self.prepare(images)
-        for layer in self.layers:
+        return run_layers(self.layers, self.prepare(images))
+
+
+def run_layers(layers, x):
+    for layer in layers:
+        if layer["op"] == "residual":
+            skip = run_layers(layer["shortcut"], x) if layer["shortcut"] else x
+            x = run_layers(layer["body"], x) + skip
+        else:
             x = LAYER_KINDS[layer["op"]].run(x, layer)
-        return x
+    return x
 
 
 def main(argv):

@@ -117,8 +117,9 @@ TEST_CASE("train_epochs runs both cases on IDX files and reports every field") {
   const std::string folder = write_small_fashion_mnist();
   const std::vector<Json> records = run_tiny(folder, "");
   REQUIRE(records.size() == 2);
-  // The main job's model on 1x28x28 images: W1 32x1x7x7, b1, gamma1, beta1 (32
-  // each), W2 6272x100, b2 (100), W3 100x10, b3 (10); Adam keeps m and v of each.
+  // The main job's model on 1x28x28 images: conv1.weight 32x1x7x7, conv1.bias,
+  // bn1.gamma, bn1.beta (32 each), fc2.weight 6272x100, fc2.bias (100),
+  // fc3.weight 100x10, fc3.bias (10); Adam keeps m and v of each.
   const std::int64_t parameters = 1568 + 3 * 32 + 627200 + 100 + 1000 + 10;
   for (const Json& r : records) {
     CAPTURE(r.dump());
@@ -135,7 +136,7 @@ TEST_CASE("train_epochs runs both cases on IDX files and reports every field") {
     CHECK(r["adam_state_values"] == 2 * parameters);
     REQUIRE(r["adam_subnormals"].size() == 2);
     CHECK(r["adam_subnormals_by_slot"].size() == 16);
-    CHECK(r["adam_subnormals_by_slot"].contains("W2/m"));
+    CHECK(r["adam_subnormals_by_slot"].contains("fc2.weight/m"));
     // Decayed once, at the second epoch.
     CHECK(r["lr_last"].get<double>() == doctest::Approx(1e-3 * 0.8));
     CHECK(r.contains("other_cpu_pct"));

@@ -44,10 +44,7 @@ void train(const std::string& dtype_name, bool sync, std::int64_t steps, const s
   o.seed = 5;
   tg::ThreeLayerConvNet model(o);
   std::optional<tg::ReplicaStatisticsSum> batchnorm_sync;
-  if (sync && replicas != nullptr) {
-    batchnorm_sync.emplace(*replicas);
-    model.set_batchnorm_sync(&*batchnorm_sync);
-  }
+  if (sync && replicas != nullptr) batchnorm_sync.emplace(*replicas);
   tg::SolverOptions options;
   options.update_rule = "adam";
   options.optim_config.learning_rate = 1e-2;
@@ -57,6 +54,7 @@ void train(const std::string& dtype_name, bool sync, std::int64_t steps, const s
   options.num_train_samples = 100;
   options.replicas = replicas;
   options.bucket_bytes = bucket_bytes;
+  if (batchnorm_sync) options.batchnorm_sync = &*batchnorm_sync;
   tg::Solver solver(model, {x, y, x, y}, options);
   solver.train();
   if (replicas != nullptr && replicas->rank() != 0) return;

@@ -2,7 +2,7 @@
 # --sync-batchnorm: K = 1, 2 and 4 processes compute the statistics of the
 # same global batch, so after 50 steps in float64 their parameters agree to
 # 1e-10 relative (per parameter tensor, max |a - b| / max |a|). The
-# exception is b1, the bias before batch norm: batch norm removes any shift,
+# exception is conv1.bias, the bias before batch norm: batch norm removes any shift,
 # so its exact gradient is 0 and what it receives is rounding (~1e-17) that
 # Adam's normalisation amplifies; it changes no score, and is held to 1e-8
 # absolute. float32's differences (K = 1 vs 2) are printed, not asserted.
@@ -26,8 +26,8 @@ done
 python3 - "$work" <<'PY' || exit 1
 import sys
 work = sys.argv[1]
-sizes = [("W1", 36), ("b1", 4), ("gamma1", 4), ("beta1", 4), ("W2", 1024), ("b2", 16),
-         ("W3", 48), ("b3", 3)]
+sizes = [("conv1.weight", 36), ("conv1.bias", 4), ("bn1.gamma", 4), ("bn1.beta", 4),
+         ("fc2.weight", 1024), ("fc2.bias", 16), ("fc3.weight", 48), ("fc3.bias", 3)]
 def read(name):
     values = [float(line) for line in open(f"{work}/{name}.txt")]
     assert len(values) == sum(s for _, s in sizes), (name, len(values))
@@ -42,16 +42,16 @@ for dtype in ["f64", "f32"]:
             a, b = one[offset:offset + size], other[offset:offset + size]
             offset += size
             diff = max(abs(x - y) for x, y in zip(a, b))
-            if name == "b1":
+            if name == "conv1.bias":
                 if dtype == "f64" and diff > 1e-8:
-                    print(f"FAIL: f64 K={k}: b1 differs by {diff:.3g} (> 1e-8)"); failed = True
+                    print(f"FAIL: f64 K={k}: conv1.bias differs by {diff:.3g} (> 1e-8)"); failed = True
                 continue
             rel = diff / max(abs(x) for x in a)
             worst = max(worst, rel)
             if dtype == "f64" and rel > 1e-10:
                 print(f"FAIL: f64 K={k}: {name} differs by {rel:.3g} relative (> 1e-10)")
                 failed = True
-        print(f"{dtype}: K=1 vs K={k}: largest relative difference {worst:.3g} (b1 aside)")
+        print(f"{dtype}: K=1 vs K={k}: largest relative difference {worst:.3g} (conv1.bias aside)")
 sys.exit(1 if failed else 0)
 PY
 "${mpirun[@]}" -np 2 "$main" f64 sync 50 "$work/f64-2-whole.txt" 0 || exit 1

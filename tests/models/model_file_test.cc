@@ -59,7 +59,7 @@ InputSpec sample_input(const Shape& image) {
   return input;
 }
 
-// Saves the model, loads it twice (load_model, and Module::load into a fresh
+// Saves the model, loads it twice (load_model, and load_model_into a fresh
 // copy from `make`), and checks scores, parameters, buffers and the input.
 template <class Make>
 void check_round_trip(const std::string& path, Module& model, Make make, const Tensor& x,
@@ -67,11 +67,11 @@ void check_round_trip(const std::string& path, Module& model, Make make, const T
   train_a_little(model, x, classes);
   const Tensor expected = model.scores(x);
   const InputSpec input = sample_input({x.dim(1), x.dim(2), x.dim(3)});
-  model.save(path, input);
+  save_model(model, path, input);
 
   const LoadedModel loaded = load_model(path);
   REQUIRE(loaded.model != nullptr);
-  CHECK(loaded.model->name() == model.name());
+  CHECK(loaded.model->type() == model.type());
   CHECK(loaded.model->mode() == Mode::test);
   CHECK(same_bits(loaded.model->scores(x), expected));
   REQUIRE(loaded.model->parameters().size() == model.parameters().size());
@@ -88,7 +88,7 @@ void check_round_trip(const std::string& path, Module& model, Make make, const T
   CHECK(loaded.input.scale == input.scale);
 
   auto fresh = make();
-  const InputSpec into = fresh->load(path);
+  const InputSpec into = load_model_into(*fresh, path);
   CHECK(same_bits(fresh->scores(x), expected));
   CHECK(into.scale == input.scale);
 }
@@ -178,13 +178,13 @@ class TinyNet : public Module {
  public:
   explicit TinyNet(std::int64_t hidden) : hidden_(hidden) {
     Rng rng(static_cast<std::uint64_t>(hidden));
-    w1_ = add_parameter("W1", Tensor::randn({4, hidden}, rng), true);
-    b1_ = add_parameter("b1", Tensor::zeros({hidden}));
-    w2_ = add_parameter("W2", Tensor::randn({hidden, 3}, rng), true);
-    b2_ = add_parameter("b2", Tensor::zeros({3}));
+    w1_ = register_parameter("W1", Tensor::randn({4, hidden}, rng), true);
+    b1_ = register_parameter("b1", Tensor::zeros({hidden}));
+    w2_ = register_parameter("W2", Tensor::randn({hidden, 3}, rng), true);
+    b2_ = register_parameter("b2", Tensor::zeros({3}));
   }
   Var forward(const Var& x) override { return linear(relu(linear(x, w1_, b1_)), w2_, b2_); }
-  std::string name() const override { return "TinyNet"; }
+  std::string type() const override { return "TinyNet"; }
   ModelConfig config() const override {
     ModelConfig config;
     config.set_int("hidden", hidden_);
@@ -198,7 +198,7 @@ class TinyNet : public Module {
 
 }  // namespace
 
-TEST_CASE("A model of one's own: Module::load always, load_model once registered") {
+TEST_CASE("A model of one's own: load_model_into always, load_model once registered") {
   TinyNet net(6);
   Rng rng(8);
   const Tensor x = Tensor::randn({5, 4}, rng);
@@ -210,20 +210,22 @@ TEST_CASE("A model of one's own: Module::load always, load_model once registered
   CHECK(same_bits(other.scores(x), net.scores(x)));
 
   CHECK_THROWS_WITH_AS(parse_model("tiny.tgm", bytes),
-                       doctest::Contains("tiny.tgm: a model 'TinyNet' that this program cannot "
-                                         "build (it knows CharRNN, FullyConnectedNet, "
-                                         "SequenceClassifier, ThreeLayerConvNet"),
+                       doctest::Contains("tiny.tgm: build_module: no factory for a module of type "
+                                         "'TinyNet' (known: AvgPool2d, BatchNorm1d"),
                        FileError);
-  register_model("TinyNet", [](const ModelConfig& c) {
-    return std::make_unique<TinyNet>(c.get_int("hidden"));
+  CHECK_THROWS_WITH_AS(parse_model("tiny.tgm", bytes),
+                       doctest::Contains("call tg::register_module_type"), FileError);
+  register_module_type("TinyNet", [](const ModelConfig& c) {
+    return std::make_shared<TinyNet>(c.get_int("hidden"));
   });
   const LoadedModel loaded = parse_model("tiny.tgm", bytes);
   CHECK(same_bits(loaded.model->scores(x), net.scores(x)));
-  const std::vector<std::string> names = registered_models();
+  const std::vector<std::string> names = registered_module_types();
   CHECK(std::find(names.begin(), names.end(), "TinyNet") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "ThreeLayerConvNet") != names.end());
 
-  CHECK_THROWS_WITH_AS(register_model("", [](const ModelConfig&) { return nullptr; }),
-                       "register_model: the model's name is empty", ArgumentError);
+  CHECK_THROWS_WITH_AS(register_module_type("", [](const ModelConfig&) { return nullptr; }),
+                       "register_module_type: the type's name is empty", ArgumentError);
 }
 
 TEST_CASE("A model file of another model or size is refused, the model left as it was") {
@@ -237,7 +239,7 @@ TEST_CASE("A model file of another model or size is refused, the model left as i
   cnn.filter_size = 3;
   cnn.num_filters = 2;
   ThreeLayerConvNet conv(cnn);
-  const std::vector<double> w1 = conv.parameter("W1").value().to_vector();
+  const std::vector<double> w1 = conv.parameter("conv1.weight").value().to_vector();
   CHECK_THROWS_WITH_AS(parse_model_into(conv, "fc.tgm", fc_bytes),
                        "fc.tgm: a model file of FullyConnectedNet, not of ThreeLayerConvNet",
                        FileError);
@@ -246,13 +248,29 @@ TEST_CASE("A model file of another model or size is refused, the model left as i
   const std::string wider = model_file_bytes(ThreeLayerConvNet(cnn));
   CHECK_THROWS_WITH_AS(
       parse_model_into(conv, "wider.tgm", wider),
-      "wider.tgm: parameter 'W1' is float32 (3,1,3,3) in the file, float32 (2,1,3,3) in the model",
+      doctest::Contains("wider.tgm: its tensors do not match the ThreeLayerConvNet model: "
+                        "different: conv1.weight (float32 (3,1,3,3) in the file, float32 "
+                        "(2,1,3,3) in the model); conv1.bias (float32 (3) in the file"),
       FileError);
   cnn.num_filters = 2;
   cnn.spatial_batchnorm = true;
   CHECK_THROWS_WITH_AS(parse_model_into(conv, "bn.tgm", model_file_bytes(ThreeLayerConvNet(cnn))),
-                       "bn.tgm: parameter 'beta1' is not one of ThreeLayerConvNet's", FileError);
-  CHECK(conv.parameter("W1").value().to_vector() == w1);
+                       "bn.tgm: its tensors do not match the ThreeLayerConvNet model: not in the "
+                       "model: bn1.beta, bn1.gamma, bn1.running_mean, bn1.running_var",
+                       FileError);
+  cnn.spatial_batchnorm = false;
+  cnn.hidden_dim = 7;
+  CHECK_THROWS_WITH_AS(parse_model_into(conv, "hidden.tgm", model_file_bytes(ThreeLayerConvNet(cnn))),
+                       doctest::Contains("different: fc2.weight (float32 (8,7) in the file, "
+                                         "float32 (8,100) in the model); fc2.bias"),
+                       FileError);
+  FullyConnectedNet fc_net(fc);
+  fc.hidden_dims = {5, 5};
+  CHECK_THROWS_WITH_AS(parse_model_into(fc_net, "deeper.tgm", model_file_bytes(FullyConnectedNet(fc))),
+                       doctest::Contains("not in the model: fc3.bias, fc3.weight; different: fc2.weight "
+                                         "(float32 (5,5) in the file, float32 (5,10) in the model)"),
+                       FileError);
+  CHECK(conv.parameter("conv1.weight").value().to_vector() == w1);
 
   const std::string folder = testing::fresh_test_folder("model_file_missing");
   const std::string message = testing::file_error_of([&] { load_model(folder + "/none.tgm"); });
@@ -295,10 +313,15 @@ TEST_CASE("Every truncation and every flipped bit of a model file is refused") {
 
 TEST_CASE("Another format version, or a checkpoint, is named") {
   std::string future = small_model_bytes();
-  future[8] = 2;
+  future[8] = 3;
   CHECK_THROWS_WITH_AS(
       parse_model("future.tgm", future),
-      "future.tgm: byte 8: model file format version 2, this build reads version 1", FileError);
+      "future.tgm: byte 8: model file format version 3, this build reads version 2", FileError);
+  std::string flat = small_model_bytes();  // before the module tree
+  flat[8] = 1;
+  CHECK_THROWS_WITH_AS(
+      parse_model("flat.tgm", flat),
+      "flat.tgm: byte 8: model file format version 1, this build reads version 2", FileError);
   Checkpoint checkpoint;
   checkpoint.put_string("meta/model", "ThreeLayerConvNet");
   CHECK_THROWS_WITH_AS(parse_model("checkpoint.tgck", checkpoint.serialize()),
@@ -309,54 +332,55 @@ TEST_CASE("Another format version, or a checkpoint, is named") {
 
 namespace {
 
-// A model file written entry by entry (valid container, checksum right).
-Checkpoint cnn_file(std::int64_t filters, std::int64_t hidden) {
+// A model file of a small ThreeLayerConvNet whose module tree (JSON) has
+// `from` replaced by `to` (the first occurrence: the root's configuration).
+Checkpoint cnn_file(const std::string& from, const std::string& to) {
   ThreeLayerConvNetOptions o;
   o.input_dim = {1, 4, 4};
   o.filter_size = 3;
   o.num_filters = 2;
   o.hidden_dim = 3;
-  const Checkpoint c =
-      Checkpoint::parse("m", model_file_bytes(ThreeLayerConvNet(o)), kModelFileKind);
-  Checkpoint changed = c;
-  changed.put_int("config/num_filters", filters);
-  changed.put_int("config/hidden_dim", hidden);
-  return changed;
+  Checkpoint c = Checkpoint::parse("m", model_file_bytes(ThreeLayerConvNet(o)), kModelFileKind);
+  std::string tree = c.get_string("model/tree");
+  const std::size_t at = tree.find(from);
+  REQUIRE(at != std::string::npos);
+  c.put_string("model/tree", tree.replace(at, from.size(), to));
+  return c;
+}
+
+std::string file_error(const std::string& name, const Checkpoint& file) {
+  return testing::file_error_of([&] { parse_model(name, file.serialize(kModelFileKind)); });
 }
 
 }  // namespace
 
-TEST_CASE("A configuration that does not make the model, or asks for too much, is refused") {
-  CHECK_THROWS_WITH_AS(parse_model("neg.tgm", cnn_file(-2, 3).serialize(kModelFileKind)),
-                       "neg.tgm: ThreeLayerConvNet cannot be built from the file's configuration: "
-                       "ThreeLayerConvNet: num_filters must be positive, got -2",
-                       FileError);
-  // Sizes that would need terabytes: refused before anything is allocated.
-  CHECK_THROWS_WITH_AS(
-      parse_model("huge.tgm", cnn_file(1 << 20, 1 << 30).serialize(kModelFileKind)),
-      doctest::Contains("huge.tgm: ThreeLayerConvNet cannot be built from the "
-                        "file's configuration: ThreeLayerConvNet: the "
-                        "configuration asks for more than"),
-      FileError);
-  CHECK_THROWS_WITH_AS(parse_model("narrow.tgm", cnn_file(2, 2).serialize(kModelFileKind)),
-                       "narrow.tgm: parameter 'W2' is float32 (8,3) in the file, float32 (8,2) in "
-                       "the model",
-                       FileError);
-  Checkpoint wrong_kind = cnn_file(2, 3);
-  wrong_kind.put_string("config/hidden_dim", "three");
-  CHECK_THROWS_WITH_AS(parse_model("kind.tgm", wrong_kind.serialize(kModelFileKind)),
-                       doctest::Contains("config: 'hidden_dim' is a string, not an integer"),
-                       FileError);
-  Checkpoint no_dtype = cnn_file(2, 3);
-  no_dtype.put_string("config/dtype", "float16");
-  CHECK_THROWS_WITH_AS(
-      parse_model("dtype.tgm", no_dtype.serialize(kModelFileKind)),
-      doctest::Contains("config: 'dtype' must be \"float32\" or \"float64\", got \"float16\""),
-      FileError);
-  Checkpoint fraction = cnn_file(2, 3);
-  fraction.put("config/input_dim", Tensor::from_values({3}, {1, 4.5, 4}, DType::f64));
-  CHECK_THROWS_WITH_AS(parse_model("fraction.tgm", fraction.serialize(kModelFileKind)),
-                       "fraction.tgm: 'config/input_dim' must hold integers, got 4.5", FileError);
+TEST_CASE("A module tree that does not make the model, or asks for too much, is refused") {
+  CHECK(file_error("neg.tgm", cnn_file("\"num_filters\":2", "\"num_filters\":-2")) ==
+        "neg.tgm: build_module: the root module (ThreeLayerConvNet) cannot be built from its "
+        "configuration: ThreeLayerConvNet: num_filters must be positive, got -2");
+  // Sizes that would need terabytes: refused before the memory is asked for.
+  const std::string huge =
+      file_error("huge.tgm", cnn_file("\"hidden_dim\":3", "\"hidden_dim\":1073741824"));
+  CHECK(huge.find("huge.tgm: build_module: the root module (ThreeLayerConvNet) cannot be built "
+                  "from its configuration: ThreeLayerConvNet: building it would allocate more "
+                  "than") == 0);
+  CHECK(file_error("narrow.tgm", cnn_file("\"hidden_dim\":3", "\"hidden_dim\":2"))
+            .find("different: fc2.weight (float32 (8,3) in the file, float32 (8,2) in the model)") !=
+        std::string::npos);
+  CHECK(file_error("kind.tgm", cnn_file("\"hidden_dim\":3", "\"hidden_dim\":\"three\""))
+            .find("config: 'hidden_dim' is a string, not an integer") != std::string::npos);
+  CHECK(file_error("dtype.tgm", cnn_file("\"dtype\":\"float32\"", "\"dtype\":\"float16\""))
+            .find("config: 'dtype' must be \"float32\" or \"float64\", got \"float16\"") !=
+        std::string::npos);
+  CHECK(file_error("fraction.tgm", cnn_file("\"input_dim\":[1,4,4]", "\"input_dim\":[1,4.5,4]")) ==
+        "fraction.tgm: model tree: tree.config.input_dim: must be a list of integers");
+  CHECK(file_error("json.tgm", cnn_file("{", "[")) == "json.tgm: model tree: is not valid JSON");
+  // A tree whose layers are not the ones the model builds.
+  CHECK(file_error("layers.tgm", cnn_file("\"name\":\"relu1\"", "\"name\":\"act1\""))
+            .find("build_module: the root module (ThreeLayerConvNet) was built with children "
+                  "[conv1 Conv2d, relu1 ReLU,") != std::string::npos);
+  CHECK(file_error("type.tgm", cnn_file("\"type\":\"ThreeLayerConvNet\"", "\"type\":\"Nope\""))
+            .find("its root is a Nope, model/type says ThreeLayerConvNet") != std::string::npos);
 }
 
 TEST_CASE("The README's way from a model file and an image file to scores") {
@@ -371,7 +395,7 @@ TEST_CASE("The README's way from a model file and an image file to scores") {
   input.data_set = "fashion-mnist";
   input.mean_image = Tensor::full({1, 4, 4}, 100);
   input.scale = 1.0 / 255.0;
-  net.save(folder + "/model.tgm", input);
+  save_model(net, folder + "/model.tgm", input);
   write_file_atomically(folder + "/boot.pgm",
                         "P2 4 4 255 0 10 20 30 40 50 60 70 80 90 100 110 "
                         "120 130 140 150");

@@ -38,7 +38,7 @@ std::vector<std::pair<std::string, double>> model_gradient_errors(Module& model,
   for (const Parameter& p : model.parameters()) analytic.push_back(p.grad().clone());
   std::vector<std::pair<std::string, double>> errors;
   for (std::size_t i = 0; i < model.parameters().size(); ++i) {
-    const Parameter& p = model.parameters()[i];
+    const Parameter p = model.parameters()[i];  // a handle: parameters() is a new list
     const Tensor numeric =
         eval_numerical_gradient([&](const Tensor&) { return model.loss(x, y); }, p.value());
     errors.emplace_back(p.name(), rel_error(analytic[i], numeric));
@@ -111,13 +111,16 @@ TEST_CASE("FullyConnectedNet: every parameter's gradient, with L2, norms and dro
       CAPTURE(name);
       // A hidden bias right before batch norm is cancelled by it: its
       // gradient is exactly zero (checked below), not a relative error.
-      if (c.normalization == Normalization::batchnorm && (name == "b1" || name == "b2")) continue;
+      if (c.normalization == Normalization::batchnorm &&
+          (name == "fc1.bias" || name == "fc2.bias")) {
+        continue;
+      }
       CHECK(error < 1e-5);
     }
     if (c.normalization == Normalization::batchnorm) {
       net.zero_grad();
       net.loss(x, y);
-      for (const char* bias : {"b1", "b2"}) {
+      for (const char* bias : {"fc1.bias", "fc2.bias"}) {
         for (double g : net.parameter(bias).grad().to_vector()) CHECK(std::abs(g) < 1e-12);
       }
     }
@@ -148,12 +151,14 @@ TEST_CASE("A bias feeding batch norm: zero gradient to rounding, on the notebook
     o.normalization = Normalization::batchnorm;
     o.dtype = DType::f64;
     FullyConnectedNet net(o);
-    for (const char* w : {"W1", "W2", "W3"}) {
-      net.parameter(w).value().copy_(load_npy(folder + "reg" + name + "_" + w + ".npy"));
+    for (const char* k : {"1", "2", "3"}) {
+      net.parameter(std::string("fc") + k + ".weight")
+          .value()
+          .copy_(load_npy(folder + "reg" + name + "_W" + k + ".npy"));
     }
     net.zero_grad();
     net.loss(x, y);
-    for (const char* bias : {"b1", "b2"}) {
+    for (const char* bias : {"fc1.bias", "fc2.bias"}) {
       CAPTURE(reg);
       CAPTURE(bias);
       double worst = 0;
@@ -182,13 +187,13 @@ TEST_CASE("ThreeLayerConvNet: every parameter's gradient, with and without spati
     for (const auto& [name, error] : model_gradient_errors(net, x, y)) {
       CAPTURE(sbn);
       CAPTURE(name);
-      if (sbn && name == "b1") continue;  // cancelled by batch norm: checked below
+      if (sbn && name == "conv1.bias") continue;  // cancelled by batch norm: checked below
       CHECK(error < 1e-5);
     }
     if (sbn) {
       net.zero_grad();
       net.loss(x, y);
-      for (double g : net.parameter("b1").grad().to_vector()) CHECK(std::abs(g) < 1e-12);
+      for (double g : net.parameter("conv1.bias").grad().to_vector()) CHECK(std::abs(g) < 1e-12);
     }
   }
 }
@@ -201,8 +206,9 @@ TEST_CASE("Parameters, buffers and names") {
   FullyConnectedNet net(o);
   std::vector<std::string> names;
   for (const Parameter& p : net.parameters()) names.push_back(p.name());
-  CHECK(names == std::vector<std::string>{"W1", "b1", "gamma1", "beta1", "W2", "b2", "gamma2",
-                                          "beta2", "W3", "b3"});
+  CHECK(names == std::vector<std::string>{"fc1.weight", "fc1.bias", "bn1.gamma", "bn1.beta",
+                                          "fc2.weight", "fc2.bias", "bn2.gamma", "bn2.beta",
+                                          "fc3.weight", "fc3.bias"});
   CHECK(net.buffers().size() == 4);
   CHECK(net.buffers()[0].name == "bn1.running_mean");
   // Running statistics start at mean 0, variance 1 (ops/layers/spatial_batchnorm.h).
@@ -218,9 +224,11 @@ TEST_CASE("Parameters, buffers and names") {
       for (double v : b.tensor->to_vector()) CHECK(v == (is_var ? 1.0 : 0.0));
     }
   }
-  CHECK(net.parameter("W2").value().shape() == Shape{4, 5});
+  CHECK(net.parameter("fc2.weight").value().shape() == Shape{4, 5});
   CHECK_THROWS_WITH_AS(net.parameter("W9"), "FullyConnectedNet: no parameter named 'W9'",
                        ArgumentError);
+  CHECK(net.module("bn2").type() == "BatchNorm1d");
+  CHECK(net.module("bn2").parameters().front().name() == "bn2.gamma");
 }
 
 TEST_CASE("Training mode updates running statistics; evaluation uses them") {
@@ -283,13 +291,13 @@ class TwoLayerNet : public Module {
  public:
   TwoLayerNet(std::int64_t inputs, std::int64_t hidden, std::int64_t classes) {
     Rng rng(0);
-    w1_ = add_parameter("W1", Tensor::randn({inputs, hidden}, rng, DType::f32, 0, 0.1), true);
-    b1_ = add_parameter("b1", Tensor::zeros({hidden}));
-    w2_ = add_parameter("W2", Tensor::randn({hidden, classes}, rng, DType::f32, 0, 0.1), true);
-    b2_ = add_parameter("b2", Tensor::zeros({classes}));
+    w1_ = register_parameter("W1", Tensor::randn({inputs, hidden}, rng, DType::f32, 0, 0.1), true);
+    b1_ = register_parameter("b1", Tensor::zeros({hidden}));
+    w2_ = register_parameter("W2", Tensor::randn({hidden, classes}, rng, DType::f32, 0, 0.1), true);
+    b2_ = register_parameter("b2", Tensor::zeros({classes}));
   }
   Var forward(const Var& x) override { return linear(relu(linear(x, w1_, b1_)), w2_, b2_); }
-  std::string name() const override { return "TwoLayerNet"; }
+  std::string type() const override { return "TwoLayerNet"; }
 
  private:
   Parameter w1_, b1_, w2_, b2_;
@@ -353,7 +361,8 @@ TEST_CASE("detect_anomaly names the first op that produced a non-finite value") 
   x.at<float>(1, 2) = std::numeric_limits<float>::infinity();
   // Without detection the NaN only shows in the loss.
   CHECK(std::isnan(net.loss(x, {0, 1})));
-  net.set_detect_anomaly(true);
-  CHECK_THROWS_WITH_AS(net.loss(x, {0, 1}), doctest::Contains("op 'linear'"), NumericError);
-  CHECK_THROWS_WITH_AS(net.scores(x), doctest::Contains("op 'linear'"), NumericError);
+  LossOptions detect;
+  detect.detect_anomaly = true;
+  CHECK_THROWS_WITH_AS(net.loss(x, {0, 1}, detect), doctest::Contains("op 'linear'"), NumericError);
+  CHECK_THROWS_WITH_AS(net.scores(x, detect), doctest::Contains("op 'linear'"), NumericError);
 }

@@ -33,11 +33,11 @@ void require_model_gradients(Module& model, const Tensor& x, const Labels& y) {
   std::vector<Tensor> analytic;
   for (const Parameter& p : model.parameters()) analytic.push_back(p.grad().clone());
   for (std::size_t i = 0; i < model.parameters().size(); ++i) {
-    const Parameter& p = model.parameters()[i];
+    const Parameter p = model.parameters()[i];  // a handle: parameters() is a new list
     const Tensor numeric =
         eval_numerical_gradient([&](const Tensor&) { return model.loss(x, y); }, p.value());
     const double error = rel_error(analytic[i], numeric);
-    INFO(model.name(), " d", p.name(), " relative error ", error);
+    INFO(model.type(), " d", p.name(), " relative error ", error);
     CHECK(error < 1e-7);
   }
 }
@@ -147,7 +147,7 @@ TEST_CASE("SequenceClassifier: every parameter's gradient for rnn, lstm and gru 
     SequenceClassifier words(o);
     require_model_gradients(words, rows(3, 4, {0, 5, 2, 2, 3, 1, 4, 0, 1, 1, 1, 1}, DType::f64),
                             {1, 0, 2});
-    CHECK(words.parameters()[0].name() == "W_embed");
+    CHECK(words.parameters()[0].name() == "embed.weight");
   }
 }
 
@@ -288,9 +288,9 @@ TEST_CASE("SequenceClassifier and CharRNN round-trip through model files") {
   o.vocab_size = 7;
   o.seed = 8;
   SequenceClassifier net(o);
-  net.save(folder + "/classifier.tgm");
+  save_model(net, folder + "/classifier.tgm");
   const LoadedModel loaded = load_model(folder + "/classifier.tgm");
-  REQUIRE(loaded.model->name() == "SequenceClassifier");
+  REQUIRE(loaded.model->type() == "SequenceClassifier");
   const Tensor words = rows(2, 3, {1, 6, 0, 2, 2, 5});
   CHECK(loaded.model->scores(words).to_vector() == net.scores(words).to_vector());
   CHECK(dynamic_cast<SequenceClassifier&>(*loaded.model).options().cell == CellKind::gru);
@@ -300,7 +300,7 @@ TEST_CASE("SequenceClassifier and CharRNN round-trip through model files") {
   c.embed_dim = 4;
   c.hidden_dim = 6;
   CharRNN model(c);
-  model.save(folder + "/charlm.tgm");
+  save_model(model, folder + "/charlm.tgm");
   const LoadedModel lm = load_model(folder + "/charlm.tgm");
   auto& loaded_lm = dynamic_cast<CharRNN&>(*lm.model);
   CHECK(loaded_lm.options().alphabet == c.alphabet);

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -538,8 +539,8 @@ std::vector<BadInput> model_file_argument_cases() {
          input.mean_image = zeros({4});
          model_file_bytes(ThreeLayerConvNet(small_cnn(2)), input);
        }},
-      {"register_model: no name", "register_model: ", "empty",
-       [] { register_model("", [](const ModelConfig&) { return nullptr; }); }},
+      {"register_module_type: no name", "register_module_type: ", "empty",
+       [] { register_module_type("", [](const ModelConfig&) { return nullptr; }); }},
       {"ModelConfig: missing key", "config: ", "'filters' is missing",
        [] { ModelConfig().get_int("filters"); }},
       {"normalize_images: mean image of another shape", "normalize_images: ", "(1,2,2)",
@@ -551,12 +552,19 @@ std::vector<BadInput> model_file_argument_cases() {
   };
 }
 
+// `text` with its first `from` replaced by `to` (which must be there).
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  if (at == std::string::npos) throw std::logic_error("no " + from + " in " + text);
+  return text.replace(at, from.size(), to);
+}
+
 std::vector<BadInput> file_cases() {
   const std::string good = fc_model_bytes();
   std::string flipped = good;
   flipped[good.size() / 2] = static_cast<char>(flipped[good.size() / 2] ^ 0x10);
   std::string future = good;
-  future[8] = 2;
+  future[8] = 3;
   const auto bytes_of = [](const std::string& text) {
     return ByteSpan(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
   };
@@ -568,7 +576,7 @@ std::vector<BadInput> file_cases() {
       {"model file: a flipped bit", "flip.tgm: byte ", "checksum mismatch",
        [=] { parse_model("flip.tgm", flipped); }},
       {"model file: another format version",
-       "future.tgm: byte 8: ", "model file format version 2, this build reads version 1",
+       "future.tgm: byte 8: ", "model file format version 3, this build reads version 2",
        [=] { parse_model("future.tgm", future); }},
       {"model file: a checkpoint", "run.tgck: byte 0: ", "a tapegrad checkpoint, not a model file",
        [] { parse_model("run.tgck", Checkpoint().serialize()); }},
@@ -578,22 +586,27 @@ std::vector<BadInput> file_cases() {
          ThreeLayerConvNet net(small_cnn(2));
          parse_model_into(net, "fc.tgm", good);
        }},
-      {"model file: another size", "wide.tgm: ", "parameter 'W1' is float32 (3,1,3,3) in the file",
+      {"model file: another size", "wide.tgm: ",
+       "different: conv1.weight (float32 (3,1,3,3) in the file",
        [] {
          ThreeLayerConvNet net(small_cnn(2));
          parse_model_into(net, "wide.tgm", model_file_bytes(ThreeLayerConvNet(small_cnn(3))));
        }},
-      {"model file: a model nobody registered", "mine.tgm: ", "a model 'MyNet' that this program",
+      {"model file: a model nobody registered", "mine.tgm: ",
+       "no factory for a module of type 'MyNet'",
        [=] {
          Checkpoint c = Checkpoint::parse("m", good, kModelFileKind);
-         c.put_string("model/name", "MyNet");
+         c.put_string("model/type", "MyNet");
+         c.put_string("model/tree", replaced(c.get_string("model/tree"),
+                                             "\"type\":\"FullyConnectedNet\"", "\"type\":\"MyNet\""));
          parse_model("mine.tgm", c.serialize(kModelFileKind));
        }},
       {"model file: a configuration out of range",
        "bad.tgm: ", "FullyConnectedNet: keep_prob must be in (0, 1], got 2",
        [=] {
          Checkpoint c = Checkpoint::parse("m", good, kModelFileKind);
-         c.put_real("config/keep_prob", 2);
+         c.put_string("model/tree", replaced(c.get_string("model/tree"), "\"keep_prob\":1.0",
+                                             "\"keep_prob\":2.0"));
          parse_model("bad.tgm", c.serialize(kModelFileKind));
        }},
       {"image: truncated PGM", "x.pgm: byte 13: ", "the data ends, but a 2x2 image needs 4 samples",

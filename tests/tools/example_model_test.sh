@@ -22,7 +22,7 @@ elif awk -v a="$accuracy" 'BEGIN { exit !(a >= 0.6) }'; then
 else
   fail "test accuracy $accuracy < 0.6"
 fi
-for file in curves.svg history.csv epochs.csv history.json checkpoint.tgck params/W1.npy; do
+for file in curves.svg history.csv epochs.csv history.json checkpoint.tgck params/conv.weight.npy; do
   [[ -s "$run_folder/$file" ]] && echo "ok: $file written" || fail "$run_folder/$file missing or empty"
 done
 grep -q "<svg" "$run_folder/curves.svg" || fail "curves.svg is not an SVG picture"

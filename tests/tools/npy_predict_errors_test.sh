@@ -87,8 +87,8 @@ refused() {
   sed 's/^/    /' "$work/$name.err"
 }
 
-refused wrong-shape W2.npy "w is (100, 16), expected (784, M)" \
-  edit_npy W2 "a = np.zeros((100, 16), np.float32)"
+refused wrong-shape fc2.weight.npy "w is (100, 16), expected (784, M)" \
+  edit_npy fc2.weight "a = np.zeros((100, 16), np.float32)"
 refused no-layers model.json 'no "layers"' edit_json 'del doc["layers"]'
 refused stride-0 model.json "stride must be a whole number of at least 1, got 0" \
   edit_json 'doc["layers"][0]["stride"] = 0'
@@ -102,35 +102,46 @@ refused out-of-order model.json "layer 1 (conv2d) gets (16,) per example from la
 refused pool-too-large model.json "the pool height (40) is larger than the input (28)" \
   edit_json 'doc["layers"][3]["pool_height"] = 40'
 # fc's last weights (32, 10) in the cnn, whose last layer takes 16 features.
-refused weight-of-another-model W3.npy "w is (32, 10), expected (16, M)" \
-  copy_from fc W3.npy
-refused last-layer-dropped model.json "no layer uses W3, b3" edit_json 'doc["layers"].pop()'
+refused weight-of-another-model fc3.weight.npy "w is (32, 10), expected (16, M)" \
+  copy_from fc fc3.weight.npy
+refused last-layer-dropped model.json "no layer uses fc3.weight, fc3.bias" edit_json 'doc["layers"].pop()'
 refused last-layer-and-its-names-dropped model.json "the layers end with 16 scores per example" \
   edit_json 'doc["layers"].pop(); doc["parameters"] = doc["parameters"][:-2]'
-refused missing-npy W1.npy "no such file (model.json names it)" remove W1.npy
+refused missing-npy conv1.weight.npy "no such file (model.json names it)" remove conv1.weight.npy
 refused missing-model-json model.json "no such file (is the folder a run folder of tools/train?)" \
   remove model.json
-refused truncated-npy W2.npy "truncated: its header says (784, 16) float32 (50176 bytes)" \
-  truncate_to W2.npy 1000
-refused corrupt-npy b1.npy "not a .npy file NumPy can read" \
-  zero_first_bytes b1.npy 8
+refused truncated-npy fc2.weight.npy "truncated: its header says (784, 16) float32 (50176 bytes)" \
+  truncate_to fc2.weight.npy 1000
+refused corrupt-npy conv1.bias.npy "not a .npy file NumPy can read" \
+  zero_first_bytes conv1.bias.npy 8
 refused not-json model.json "not JSON (Expecting" \
   write_text model.json '{"format": "tapegrad-params",' 
 refused unknown-kind model.json 'layer 2: unknown op "softmax"' \
   edit_json 'doc["layers"][2]["op"] = "softmax"'
 refused unknown-key model.json 'layer 2 (relu): unknown key "slope"' \
   edit_json 'doc["layers"][2]["slope"] = 0.1'
-refused wrong-dtype W1.npy "dtype float64, but the model's numbers" \
-  edit_npy W1 "a = a.astype(np.float64)"
-refused integer-dtype b3.npy "dtype int64, but the model's numbers" \
-  edit_npy b3 "a = a.astype(np.int64)"
-refused nan b2.npy "holds 1 NaN or infinite values" edit_npy b2 "a[3] = np.nan"
+refused wrong-dtype conv1.weight.npy "dtype float64, but the model's numbers" \
+  edit_npy conv1.weight "a = a.astype(np.float64)"
+refused integer-dtype fc3.bias.npy "dtype int64, but the model's numbers" \
+  edit_npy fc3.bias "a = a.astype(np.int64)"
+refused nan fc2.bias.npy "holds 1 NaN or infinite values" edit_npy fc2.bias "a[3] = np.nan"
 refused negative-variance bn1.running_var.npy "running_var holds negative values" \
   edit_npy bn1.running_var "a[0] = -1"
 refused mean-image-shape mean_image.npy "the mean image is (1, 32, 32)" \
   edit_npy mean_image "a = np.zeros((1, 32, 32), np.float32)"
 refused path-outside model.json "w must name a .npy file in params/" \
-  edit_json 'doc["layers"][0]["w"] = "../../fc/params/W1.npy"'
+  edit_json 'doc["layers"][0]["w"] = "../../fc/params/fc1.weight.npy"'
+
+refused version-1 model.json "a model.json of version 1; this script reads version 2 (version 1 is from before the module tree: train again)" \
+  edit_json 'doc["version"] = 1'
+refused not-exportable model.json "this model cannot be run in NumPy: MyNet: it has no layers" \
+  edit_json 'doc["layers"] = None; doc["not_exportable"] = "MyNet: it has no layers"'
+refused residual-shapes model.json "layer 6 (residual) gets (16,) per example from layer 5 (relu): its body gives (10,), its shortcut (16,)" \
+  edit_json 'doc["layers"].insert(6, {"op": "residual", "body": [doc["layers"][6]], "shortcut": []})'
+refused residual-unknown model.json 'layer 6 (residual) body 0: unknown op "softmax"' \
+  edit_json 'doc["layers"].insert(6, {"op": "residual", "body": [{"op": "softmax"}], "shortcut": []})'
+refused residual-no-body model.json "layer 6 (residual): its body has no layers" \
+  edit_json 'doc["layers"].insert(6, {"op": "residual", "body": [], "shortcut": []})'
 
 # A language model: refused, pointing to tools/sample.
 "$python" "$npy_predict" "$work/charlm" >"$work/charlm.out" 2>"$work/charlm.err"

@@ -190,7 +190,7 @@ dead=$(child_pid)
 for name in checkpoint.tgck history.csv epochs.csv curves.svg history.json; do
   head -c 100000 /dev/zero >"fc-run/$name.tmp.$dead.0"
 done
-head -c 1000 /dev/zero >"fc-run/params/W1.npy.tmp.$dead.3"
+head -c 1000 /dev/zero >"fc-run/params/fc1.weight.npy.tmp.$dead.3"
 echo live >"fc-run/checkpoint.tgck.tmp.$$.0"
 "$train" --resume fc-run --epochs 2 >stale.txt 2>&1
 expect "resume with stale temporaries: exit 0" test $? -eq 0

@@ -87,7 +87,7 @@ status=$?
 expect "a small run exits 0" test $status -eq 0
 expect "a small run reports the test accuracy" contains "$work/run.txt" "test accuracy"
 expect "a small run reports its epoch" contains "$work/run.txt" "epoch 1/1: train acc"
-for file in curves.svg history.csv epochs.csv history.json checkpoint.tgck params/W1.npy; do
+for file in curves.svg history.csv epochs.csv history.json checkpoint.tgck params/conv1.weight.npy; do
   expect "the run folder has $file" test -s "$work/run/$file"
 done
 expect "history.json has the test accuracy" contains "$work/run/history.json" '"test_acc"'
