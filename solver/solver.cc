@@ -258,8 +258,8 @@ double Solver::check_accuracy(const Tensor& X, const Labels& y, std::int64_t num
     rows.resize(static_cast<std::size_t>(n));
     std::iota(rows.begin(), rows.end(), std::int64_t{0});
   }
-  const Mode mode = model_.mode();
-  model_.eval();
+  // scores() evaluates every layer in evaluation mode and restores each
+  // module's own mode afterwards.
   Module::Predictions all;
   for (std::size_t begin = 0; begin < rows.size(); begin += options_.eval_batch_size) {
     const std::size_t end = std::min(rows.size(), begin + options_.eval_batch_size);
@@ -271,7 +271,6 @@ double Solver::check_accuracy(const Tensor& X, const Labels& y, std::int64_t num
     all.correct += counted.correct;
     all.total += counted.total;
   }
-  if (mode == Mode::train) model_.train();
   return all.total == 0 ? 0.0 : static_cast<double>(all.correct) / static_cast<double>(all.total);
 }
 

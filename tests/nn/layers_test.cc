@@ -1,0 +1,224 @@
+// Every layer module's gradients, in float64: L = sum(module(x) * dout) for a
+// random dout, the tape's dL/dx and dL/dparameter against centred differences.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "graph/errors.h"
+#include "graph/gradcheck.h"
+#include "graph/rng.h"
+#include "graph/tape.h"
+#include "nn/activations.h"
+#include "nn/batchnorm.h"
+#include "nn/containers.h"
+#include "nn/conv2d.h"
+#include "nn/dropout.h"
+#include "nn/flatten.h"
+#include "nn/linear.h"
+#include "nn/normalization.h"
+#include "nn/pooling.h"
+#include "nn/recurrent.h"
+#include "ops/math/mul.h"
+#include "ops/reduce/sum.h"
+#include "tests/support/recurrent_testing.h"
+
+namespace tg {
+namespace {
+
+constexpr DType f64 = DType::f64;
+
+// Asserts rel_error < 1e-7 for x (unless it takes no gradient: word indices)
+// and for every parameter of the module.
+void check_module_gradients(Module& module, const Tensor& x, bool input_gradient = true) {
+  Rng rng(77);
+  Tape tape;
+  const Var input = input_gradient ? tape.variable(x) : tape.constant(x);
+  module.zero_grad();
+  const Var out = module(input);
+  const Tensor dout = Tensor::randn(out.shape(), rng, f64);
+  tape.backward(sum(out * tape.constant(dout)));
+  const auto loss = [&] {
+    Tape again(Tape::inference());
+    return sum(module(again.constant(x)) * again.constant(dout)).value().item();
+  };
+  // Richardson-extrapolated centred differences (tests/support/recurrent_testing.h).
+  using testing::numeric_gradient;
+  if (input_gradient) {
+    const double error = rel_error(input.grad(), numeric_gradient(loss, x));
+    INFO(module.type(), " dx relative error ", error);
+    CHECK(error < 1e-7);
+  }
+  for (const Parameter& p : module.parameters()) {
+    const Tensor analytic = p.grad().clone();
+    const double error = rel_error(analytic, numeric_gradient(loss, p.value()));
+    INFO(module.type(), " d", p.name(), " relative error ", error);
+    CHECK(error < 1e-7);
+  }
+}
+
+// Parameters of order 1, so that their gradients stand above the rounding
+// noise of the numerical ones.
+void randomize(Module& module, std::uint64_t seed) {
+  Rng rng(seed);
+  for (const Parameter& p : module.parameters()) {
+    p.value().copy_(Tensor::randn(p.value().shape(), rng, f64, 0, 0.7));
+  }
+}
+
+Tensor randn(const Shape& shape, std::uint64_t seed) {
+  Rng rng(seed);
+  return Tensor::randn(shape, rng, f64);
+}
+
+LinearOptions linear64(bool bias = true, bool last_axis = false) {
+  LinearOptions o;
+  o.bias = bias;
+  o.dtype = f64;
+  o.last_axis = last_axis;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("Linear: with and without a bias, on (N, ...) and on the last axis") {
+  Linear with_bias(12, 5, linear64());
+  randomize(with_bias, 1);
+  check_module_gradients(with_bias, randn({3, 3, 2, 2}, 2));  // viewed as (3, 12)
+  Linear no_bias(4, 3, linear64(false));
+  CHECK(no_bias.parameters().size() == 1);
+  check_module_gradients(no_bias, randn({2, 4}, 3));
+  Linear last_axis(4, 3, linear64(true, true));
+  randomize(last_axis, 4);
+  check_module_gradients(last_axis, randn({2, 5, 4}, 5));
+  CHECK_THROWS_WITH_AS(with_bias(Tape().constant(randn({2, 5}, 6))),
+                       "Linear: expects (N, ...) with 12 features per example, got shape (2,5)",
+                       ArgumentError);
+}
+
+TEST_CASE("Conv2d: stride, padding, no bias") {
+  Conv2dOptions o;
+  o.stride = 2;
+  o.pad = 1;
+  o.dtype = f64;
+  Conv2d conv(2, 3, 3, o);
+  randomize(conv, 7);
+  check_module_gradients(conv, randn({2, 2, 5, 5}, 8));
+  o.bias = false;
+  o.stride = 1;
+  Conv2d no_bias(1, 2, 2, o);
+  CHECK(no_bias.parameters().size() == 1);
+  check_module_gradients(no_bias, randn({1, 1, 3, 3}, 9));
+}
+
+TEST_CASE("BatchNorm1d and BatchNorm2d: training and evaluation") {
+  BatchNormOptions o;
+  o.dtype = f64;
+  BatchNorm1d bn1(4, o);
+  randomize(bn1, 10);
+  check_module_gradients(bn1, randn({5, 4}, 11));
+  BatchNorm2d bn2(3, o);
+  randomize(bn2, 12);
+  check_module_gradients(bn2, randn({2, 3, 3, 2}, 13));
+  bn2.eval();  // the running statistics, a per-channel affine map
+  check_module_gradients(bn2, randn({2, 3, 3, 2}, 14));
+}
+
+TEST_CASE("LayerNorm (rank 2 and 3) and GroupNorm") {
+  LayerNorm ln(5, 1e-5, f64);
+  randomize(ln, 15);
+  check_module_gradients(ln, randn({3, 5}, 16));
+  check_module_gradients(ln, randn({2, 3, 5}, 17));
+  GroupNorm gn(2, 4, 1e-5, f64);
+  randomize(gn, 18);
+  check_module_gradients(gn, randn({2, 4, 2, 3}, 19));
+  CHECK_THROWS_WITH_AS(GroupNorm(3, 4), "GroupNorm: channels (4) must be a positive multiple of groups (3)",
+                       ArgumentError);
+}
+
+TEST_CASE("Dropout with fixed masks, and the identity in evaluation") {
+  Dropout dropout(0.6, 3, /*fixed_masks=*/true);
+  check_module_gradients(dropout, randn({4, 6}, 20));
+  dropout.eval();
+  const Tensor x = randn({2, 3}, 21);
+  CHECK(dropout(Tape().constant(x)).value().to_vector() == x.to_vector());
+  CHECK_THROWS_AS(Dropout(0.0), ArgumentError);
+}
+
+TEST_CASE("Activations") {
+  const Tensor x = randn({3, 4}, 22);
+  ReLU relu;
+  LeakyReLU leaky(0.2);
+  GELU gelu;
+  GELU gelu_tanh(GeluApproximation::tanh);
+  Tanh tanh;
+  Sigmoid sigmoid;
+  for (Module* m : std::initializer_list<Module*>{&relu, &leaky, &gelu, &gelu_tanh, &tanh, &sigmoid}) {
+    CAPTURE(m->type());
+    check_module_gradients(*m, x);
+  }
+}
+
+TEST_CASE("Pooling and Flatten") {
+  const Tensor x = randn({2, 3, 4, 4}, 23);
+  MaxPool2d max_pool(2, 2);
+  AvgPool2d avg_pool(2, 1);
+  GlobalAvgPool2d global;
+  Flatten flatten;
+  for (Module* m : std::initializer_list<Module*>{&max_pool, &avg_pool, &global, &flatten}) {
+    CAPTURE(m->type());
+    check_module_gradients(*m, x);
+  }
+  CHECK(global(Tape().constant(x)).shape() == Shape{2, 3});
+  CHECK(flatten(Tape().constant(x)).shape() == Shape{2, 48});
+}
+
+TEST_CASE("Embedding, RNN, LSTM, GRU and LastStep") {
+  Rng init(24);
+  Embedding embed(6, 3, f64, init);
+  randomize(embed, 25);
+  const Tensor words = Tensor::from_values({2, 3}, {0, 5, 2, 2, 2, 1}, f64);
+  check_module_gradients(embed, words, /*input_gradient=*/false);
+  RNN rnn(3, 4, f64, init);
+  LSTM lstm(3, 4, f64, init);
+  GRU gru(3, 4, f64, init);
+  LastStep last;
+  const Tensor steps = randn({2, 3, 3}, 26);
+  for (Module* m : std::initializer_list<Module*>{&rnn, &lstm, &gru}) {
+    CAPTURE(m->type());
+    check_module_gradients(*m, steps);
+  }
+  check_module_gradients(last, randn({2, 3, 4}, 27));
+  CHECK(lstm(Tape().constant(steps)).shape() == Shape{2, 3, 4});
+  CHECK(gru.parameters().size() == 4);  // Wx, Wh, bx, bh
+}
+
+TEST_CASE("Sequential and Residual compose their children's gradients") {
+  Rng init(28);
+  Conv2dOptions conv;
+  conv.pad = 1;
+  conv.dtype = f64;
+  BatchNormOptions bn;
+  bn.dtype = f64;
+  auto body = sequential({{"conv", std::make_shared<Conv2d>(2, 2, 3, conv, init)},
+                          {"bn", std::make_shared<BatchNorm2d>(2, bn)},
+                          {"relu", std::make_shared<ReLU>()}});
+  Residual identity(body);
+  randomize(identity, 29);
+  check_module_gradients(identity, randn({2, 2, 3, 3}, 30));
+  conv.pad = 0;
+  Residual projected(std::make_shared<Conv2d>(2, 3, 1, conv, init),
+                     std::make_shared<Conv2d>(2, 3, 1, conv, init));
+  check_module_gradients(projected, randn({2, 2, 3, 3}, 31));
+  Residual mismatched(std::make_shared<Conv2d>(2, 3, 1, conv, init));
+  CHECK_THROWS_WITH_AS(mismatched(Tape().constant(randn({1, 2, 3, 3}, 32))),
+                       "Residual: the body gives (1,3,3,3) but the shortcut (1,2,3,3)",
+                       ArgumentError);
+  Sequential net;
+  net.add(std::make_shared<Flatten>()).add(std::make_shared<Linear>(18, 4, linear64(), init));
+  net.add("act", std::make_shared<Tanh>());
+  check_module_gradients(net, randn({2, 2, 3, 3}, 33));
+  CHECK(net.children()[1].first == "1");
+}
+
+}  // namespace tg
