@@ -30,7 +30,7 @@ struct OptimConfig {
 };
 
 // Everything an optimizer carries between steps, by name:
-// "<parameter>/<slot>" -> tensor (e.g. "W1/m", "W1/v", "W1/t").
+// "<parameter>/<slot>" -> tensor (e.g. "conv1.weight/m", "conv1.weight/v", "conv1.weight/t").
 struct OptimizerState {
   std::string rule;
   std::map<std::string, Tensor> slots;
