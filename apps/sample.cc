@@ -30,6 +30,10 @@ struct Flags {
   std::int64_t max_length = 40;  // symbols per word before it is cut off
 };
 
+// A word longer than this is no word: the bound keeps a typo (an extra zero)
+// from drawing for hours.
+constexpr std::int64_t kMaxWordLength = 10000;
+
 int run(const Flags& flags) {
   std::string path = tg::from_user_folder(flags.model);
   if (std::filesystem::is_directory(path))
@@ -43,9 +47,9 @@ int run(const Flags& flags) {
   }
   tg::Rng rng(flags.seed);
   for (std::int64_t k = 0; k < flags.words; ++k) {
-    const std::string text = model->sample(flags.prefix, flags.max_length, flags.temperature, rng);
-    const std::size_t end = text.find('\n', flags.prefix.size());
-    fmt::print("{}\n", end == std::string::npos ? text + "..." : text.substr(0, end));
+    const tg::CharRNN::Word word =
+        model->sample_word(flags.prefix, flags.max_length, flags.temperature, rng);
+    fmt::print("{}{}\n", word.text, word.complete ? "" : "...");
   }
   return 0;
 }
@@ -66,7 +70,7 @@ int tg::sample_main(int argc, char** argv) {
   app.add_option("--seed", flags.seed, "Seed of the draws")->capture_default_str();
   app.add_option("--prefix", flags.prefix, "Every word starts with this (UTF-8)");
   app.add_option("--max-length", flags.max_length, "Symbols drawn per word at most")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(std::int64_t{1}, kMaxWordLength))
       ->capture_default_str();
   try {
     app.parse(argc, argv);

@@ -166,6 +166,16 @@ double CharRNN::bits_per_symbol(const Tensor& sequences, std::int64_t batch_size
 
 std::string CharRNN::sample(const std::string& seed_text, std::int64_t length, double temperature,
                             Rng& rng) {
+  return draw(seed_text, length, temperature, rng, /*stop_at_boundary=*/false).text;
+}
+
+CharRNN::Word CharRNN::sample_word(const std::string& seed_text, std::int64_t max_length,
+                                   double temperature, Rng& rng) {
+  return draw(seed_text, max_length, temperature, rng, /*stop_at_boundary=*/true);
+}
+
+CharRNN::Word CharRNN::draw(const std::string& seed_text, std::int64_t length,
+                            double temperature, Rng& rng, bool stop_at_boundary) {
   if (length < 0) fail(kName, "sample: length must be >= 0, got {}", length);
   if (!(temperature > 0) || !std::isfinite(temperature)) {
     fail(kName, "sample: temperature must be a finite number > 0, got {}", temperature);
@@ -209,10 +219,11 @@ std::string CharRNN::sample(const std::string& seed_text, std::int64_t length, d
       }
       u -= weights[j];
     }
+    if (drawn == kBoundary && stop_at_boundary) return {seed_text + encode_utf8(text), true};
     text.push_back(drawn == kBoundary ? U'\n' : options_.alphabet[drawn - 2]);
     step(drawn);
   }
-  return seed_text + encode_utf8(text);
+  return {seed_text + encode_utf8(text), !stop_at_boundary};
 }
 
 }  // namespace tg

@@ -70,11 +70,25 @@ class CharRNN : public Module {
   std::string sample(const std::string& seed_text, std::int64_t length, double temperature,
                      Rng& rng);
 
+  // One word: seed_text followed by symbols drawn as sample() draws them
+  // until the model draws a boundary (complete) or max_length symbols are
+  // drawn (cut off). The same errors as sample().
+  struct Word {
+    std::string text;  // UTF-8, without the boundary
+    bool complete;
+  };
+  Word sample_word(const std::string& seed_text, std::int64_t max_length, double temperature,
+                   Rng& rng);
+
  protected:
   // The temporal softmax loss of x's next symbols (the labels are unused).
   Var data_loss(const Var& scores, const Tensor& x, const Labels& y) override;
 
  private:
+  // sample() and sample_word(): `length` draws, or up to the first boundary.
+  Word draw(const std::string& seed_text, std::int64_t length, double temperature, Rng& rng,
+            bool stop_at_boundary);
+
   CharRnnOptions options_;
   std::unordered_map<char32_t, std::int64_t> index_;  // character -> symbol
   Parameter w_embed_;            // embed.weight

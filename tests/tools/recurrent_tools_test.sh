@@ -69,6 +69,18 @@ expect "sample: prints 7 words" test "$(wc -l <"$work/sample.txt")" -eq 7
 expect "sample: only characters of the word list" test "$(grep -c -v '^[abcdefinost.]*$' "$work/sample.txt")" -eq 0
 "$sample" "$work/charlm/model.tgm" --words 3 --prefix ca --temperature 0.5 >"$work/prefix.txt" 2>&1
 expect "sample --prefix: every word starts with it" test "$(grep -c '^ca' "$work/prefix.txt")" -eq 3
+# A huge --max-length once drew that many symbols for every word, ended or
+# not (it never printed): it is bounded, and a word ends at its boundary.
+timeout 60 "$sample" "$work/charlm" --max-length 99999999999999999999 >"$work/huge.txt" 2>&1
+status=$?
+expect "sample --max-length 10^20: refused at once, not a hang (exit $status)" test $status -ne 0 -a $status -ne 124
+expect "sample --max-length 10^20: the flag is named" contains "$work/huge.txt" "max-length"
+timeout 60 "$sample" "$work/charlm" --max-length 10001 >"$work/over.txt" 2>&1
+expect "sample --max-length 10001: refused" test $? -ne 0
+timeout 120 "$sample" "$work/charlm" --words 50 --max-length 10000 --seed 4 >"$work/long.txt" 2>&1
+expect "sample --max-length 10000: 50 words, each stopped at its end" test "$(wc -l <"$work/long.txt")" -eq 50
+expect "sample --max-length 10000: words of a word list's length, not cut off" \
+  test "$(awk 'length($0) > 100' "$work/long.txt" | wc -l)" -le 2
 "$sample" "$work/charlm" --prefix cz >"$work/bad_prefix.txt" 2>&1
 expect "sample --prefix with a character outside the alphabet: exit 1" test $? -eq 1
 "$sample" "$work/lstm" >"$work/not_charlm.txt" 2>&1
