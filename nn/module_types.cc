@@ -7,6 +7,7 @@
 
 #include "graph/checks.h"
 #include "nn/activations.h"
+#include "nn/attention.h"
 #include "nn/batchnorm.h"
 #include "nn/conv2d.h"
 #include "nn/dropout.h"
@@ -64,6 +65,8 @@ struct Registry {
       {"LSTM", {recurrent(CellKind::lstm), {}}},
       {"GRU", {recurrent(CellKind::gru), {}}},
       {"LastStep", {without_config<LastStep>(), {}}},
+      {"MultiHeadAttention", {from_config<MultiHeadAttention>(), {}}},
+      {"PositionalEncoding", {from_config<PositionalEncoding>(), {}}},
       {"Sequential",
        {{},
         [](const ModelConfig&, Children children) -> std::shared_ptr<Module> {
