@@ -5,6 +5,7 @@
 // with several --out is required. --out writes only over an SVG: an existing
 // file that is not one (a run's epochs.csv, say) is refused. Exit status: 0
 // done, 1 a file could not be read or written, 2 a bad command line.
+#include "apps/usage_error.h"
 #include "apps/plot.h"
 
 #include <fmt/format.h>
@@ -122,9 +123,7 @@ int tg::plot_main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    if (error.get_exit_code() == 0) return app.exit(error);  // --help
-    fmt::print(stderr, "plot: {} (see --help)\n", error.what());
-    return 2;
+    return usage_error(app, error, "plot");
   }
   try {
     plot(options);

@@ -5,6 +5,7 @@
 //   bazel run //tools:predict -- runs/<run>                 the run's model.tgm on its data set
 //   bazel run //tools:predict -- model.tgm --data mnist --data-dir DIR
 //   bazel run //tools:predict -- runs/<run> --images shirt.png boot.pgm t10k-images-idx3-ubyte
+#include "apps/usage_error.h"
 #include "apps/predict.h"
 
 #include <fmt/format.h>
@@ -227,8 +228,8 @@ int tg::predict_main(int argc, char** argv) {
       ->capture_default_str();
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  } catch (const CLI::ParseError& error) {
+    return usage_error(app, error, "predict");
   }
   try {
     return run(flags);

@@ -5,6 +5,7 @@
 //   bazel run //tools:sample -- runs/<run>/model.tgm --prefix un
 // Each word is drawn symbol by symbol from the model after a word boundary
 // (and the prefix), until the model ends the word.
+#include "apps/usage_error.h"
 #include "apps/sample.h"
 
 #include <fmt/format.h>
@@ -74,8 +75,8 @@ int tg::sample_main(int argc, char** argv) {
       ->capture_default_str();
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  } catch (const CLI::ParseError& error) {
+    return usage_error(app, error, "sample");
   }
   try {
     return run(flags);

@@ -17,6 +17,7 @@
 // rank 0 prints and writes the run folder.
 // Exit status: 0 done; 1 an error (files, data, training diverged); 2 a bad
 // command line; 130 / 143 stopped by SIGINT / SIGTERM (continue with --resume).
+#include "apps/usage_error.h"
 #include "apps/train.h"
 
 #include <fmt/format.h>
@@ -264,9 +265,7 @@ int tg::train_main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    if (error.get_exit_code() == 0) return app.exit(error);  // --help
-    fmt::print(stderr, "train: {} (see --help)\n", error.what());
-    return 2;
+    return usage_error(app, error, "train");
   }
   // Under mpirun or srun: one process of a data-parallel run. Otherwise MPI
   // is never initialised and the run is the single-process one.

@@ -28,6 +28,9 @@ accuracy_in() { sed -n 's/^test accuracy \([0-9.]*\).*/\1/p' "$1" | head -n 1; }
 "$predict" --help >"$work/help.txt" 2>&1
 expect "--help exits 0" test $? -eq 0
 expect "--help lists --images" contains "$work/help.txt" "--images"
+"$predict" "$work" --no-such-flag >"$work/usage.txt" 2>&1
+expect "an unknown flag: exit 2, as train and plot" test $? -eq 2
+expect "an unknown flag: 'predict: ... (see --help)'" contains "$work/usage.txt" "^predict: .*no-such-flag.*(see --help)"
 
 run="$work/run"
 "$train" --model fc --hidden-dims 32 --num-train 640 --num-val 128 --num-test 300 --epochs 1 \

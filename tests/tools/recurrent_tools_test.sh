@@ -73,10 +73,13 @@ expect "sample --prefix: every word starts with it" test "$(grep -c '^ca' "$work
 # not (it never printed): it is bounded, and a word ends at its boundary.
 timeout 60 "$sample" "$work/charlm" --max-length 99999999999999999999 >"$work/huge.txt" 2>&1
 status=$?
-expect "sample --max-length 10^20: refused at once, not a hang (exit $status)" test $status -ne 0 -a $status -ne 124
+expect "sample --max-length 10^20: refused at once as a bad command line (exit $status)" test $status -eq 2
 expect "sample --max-length 10^20: the flag is named" contains "$work/huge.txt" "max-length"
 timeout 60 "$sample" "$work/charlm" --max-length 10001 >"$work/over.txt" 2>&1
-expect "sample --max-length 10001: refused" test $? -ne 0
+expect "sample --max-length 10001: refused (exit 2)" test $? -eq 2
+"$sample" "$work/charlm" --words 0 >"$work/words0.txt" 2>&1
+expect "sample --words 0: exit 2 like train and plot" test $? -eq 2
+expect "sample --words 0: 'sample: ... (see --help)'" contains "$work/words0.txt" "^sample: .*--words.*(see --help)"
 timeout 120 "$sample" "$work/charlm" --words 50 --max-length 10000 --seed 4 >"$work/long.txt" 2>&1
 expect "sample --max-length 10000: 50 words, each stopped at its end" test "$(wc -l <"$work/long.txt")" -eq 50
 expect "sample --max-length 10000: words of a word list's length, not cut off" \
