@@ -94,6 +94,7 @@
 #include "nn/normalization.h"
 #include "nn/pooling.h"
 #include "nn/recurrent.h"
+#include "nn/transformer.h"
 #include "models/char_rnn.h"
 #include "models/fully_connected_net.h"
 #include "models/model_export.h"

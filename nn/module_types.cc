@@ -16,6 +16,7 @@
 #include "nn/normalization.h"
 #include "nn/pooling.h"
 #include "nn/recurrent.h"
+#include "nn/transformer.h"
 
 namespace tg {
 namespace {
@@ -67,6 +68,8 @@ struct Registry {
       {"LastStep", {without_config<LastStep>(), {}}},
       {"MultiHeadAttention", {from_config<MultiHeadAttention>(), {}}},
       {"PositionalEncoding", {from_config<PositionalEncoding>(), {}}},
+      {"TransformerEncoderLayer", {from_config<TransformerEncoderLayer>(), {}}},
+      {"TransformerDecoderLayer", {from_config<TransformerDecoderLayer>(), {}}},
       {"Sequential",
        {{},
         [](const ModelConfig&, Children children) -> std::shared_ptr<Module> {
@@ -157,7 +160,8 @@ std::shared_ptr<Module> build_at(const std::string& path, const ModuleSpec& spec
 
 ModuleSpec spec_of(const Module& module) {
   ModuleSpec spec{module.type(), module.config(), {}};
-  for (const auto& [name, child] : module.children()) spec.children.emplace_back(name, spec_of(*child));
+  for (const auto& [name, child] : module.children())
+    spec.children.emplace_back(name, spec_of(*child));
   return spec;
 }
 

@@ -2,6 +2,7 @@
 // random dout, the tape's dL/dx and dL/dparameter against centred differences.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -21,6 +22,7 @@
 #include "nn/normalization.h"
 #include "nn/pooling.h"
 #include "nn/recurrent.h"
+#include "nn/transformer.h"
 #include "ops/math/mul.h"
 #include "ops/reduce/sum.h"
 #include "tests/support/recurrent_testing.h"
@@ -34,7 +36,7 @@ constexpr DType f64 = DType::f64;
 // and for every parameter of the module but `zero_gradient`, parameters the
 // output does not depend on (both gradients must be zero to rounding there).
 void check_module_gradients(Module& module, const Tensor& x, bool input_gradient = true,
-                            const std::string& zero_gradient = "") {
+                            const std::vector<std::string>& zero_gradient = {}) {
   Rng rng(77);
   Tape tape;
   const Var input = input_gradient ? tape.variable(x) : tape.constant(x);
@@ -56,7 +58,7 @@ void check_module_gradients(Module& module, const Tensor& x, bool input_gradient
   for (const Parameter& p : module.parameters()) {
     const Tensor analytic = p.grad().clone();
     const Tensor numeric = numeric_gradient(loss, p.value());
-    if (p.name() == zero_gradient) {
+    if (std::find(zero_gradient.begin(), zero_gradient.end(), p.name()) != zero_gradient.end()) {
       for (const Tensor& g : {analytic, numeric}) {
         for (double v : g.to_vector()) CHECK(std::abs(v) < 1e-10);
       }
@@ -143,7 +145,8 @@ TEST_CASE("LayerNorm (rank 2 and 3) and GroupNorm") {
   GroupNorm gn(2, 4, 1e-5, f64);
   randomize(gn, 18);
   check_module_gradients(gn, randn({2, 4, 2, 3}, 19));
-  CHECK_THROWS_WITH_AS(GroupNorm(3, 4), "GroupNorm: channels (4) must be a positive multiple of groups (3)",
+  CHECK_THROWS_WITH_AS(GroupNorm(3, 4),
+                       "GroupNorm: channels (4) must be a positive multiple of groups (3)",
                        ArgumentError);
 }
 
@@ -164,7 +167,8 @@ TEST_CASE("Activations") {
   GELU gelu_tanh(GeluApproximation::tanh);
   Tanh tanh;
   Sigmoid sigmoid;
-  for (Module* m : std::initializer_list<Module*>{&relu, &leaky, &gelu, &gelu_tanh, &tanh, &sigmoid}) {
+  for (Module* m :
+       std::initializer_list<Module*>{&relu, &leaky, &gelu, &gelu_tanh, &tanh, &sigmoid}) {
     CAPTURE(m->type());
     check_module_gradients(*m, x);
   }
@@ -241,7 +245,7 @@ TEST_CASE("MultiHeadAttention and PositionalEncoding") {
   randomize(attention, 35);
   // A bias added to every key shifts a row's scores alike: the softmax
   // cancels it, so its gradient is zero.
-  check_module_gradients(attention, randn({2, 3, 6}, 36), true, "key.bias");
+  check_module_gradients(attention, randn({2, 3, 6}, 36), true, {"key.bias"});
   CHECK(attention.parameters().size() == 8);
   CHECK(attention.parameters()[0].name() == "query.weight");
   // Cross-attention with a causal mask: the first query sees the first key only.
@@ -258,11 +262,71 @@ TEST_CASE("MultiHeadAttention and PositionalEncoding") {
 
   PositionalEncoding pe(4, 10, 1.0, f64);
   const double* table = pe.encoding().data<double>();
-  CHECK(table[0] == 0.0);                                  // sin(0)
-  CHECK(table[1] == 1.0);                                  // cos(0)
+  CHECK(table[0] == 0.0);                                           // sin(0)
+  CHECK(table[1] == 1.0);                                           // cos(0)
   CHECK(table[4 * 3 + 2] == doctest::Approx(std::sin(3 / 100.0)));  // t = 3, i = 2: 10000^(-2/4)
   CHECK(table[4 * 3 + 3] == doctest::Approx(std::cos(3 / 100.0)));
   check_module_gradients(pe, randn({2, 5, 4}, 39));
+}
+
+namespace {
+
+// A decoder layer attending to a fixed memory, as a one-input module.
+class DecoderWithMemory : public Module {
+ public:
+  DecoderWithMemory(std::shared_ptr<TransformerDecoderLayer> decoder, Tensor memory)
+      : memory_(std::move(memory)) {
+    decoder_ = register_module("decoder", std::move(decoder));
+  }
+  Var forward(const Var& x) override { return decoder_->decode(x, x.tape().constant(memory_)); }
+  std::string type() const override { return "DecoderWithMemory"; }
+
+ private:
+  std::shared_ptr<TransformerDecoderLayer> decoder_;
+  Tensor memory_;
+};
+
+}  // namespace
+
+TEST_CASE("Transformer encoder and decoder layers: gradients, names, causality") {
+  TransformerLayerOptions o;
+  o.num_heads = 2;
+  o.dim_feedforward = 5;
+  o.keep_prob = 1.0;  // deterministic for the numerical gradients
+  o.dtype = f64;
+  Rng init(40);
+  TransformerEncoderLayer encoder(4, o, init);
+  randomize(encoder, 41);
+  check_module_gradients(encoder, randn({2, 3, 4}, 42), true, {"self_attn.key.bias"});
+  CHECK(encoder.module("ffn.linear1").type() == "Linear");
+  CHECK(encoder.parameter("norm2.gamma").value().shape() == Shape{4});
+
+  auto decoder = std::make_shared<TransformerDecoderLayer>(4, o, init);
+  randomize(*decoder, 43);
+  DecoderWithMemory with_memory(decoder, randn({2, 5, 4}, 44));
+  check_module_gradients(with_memory, randn({2, 3, 4}, 45), true,
+                         {"decoder.self_attn.key.bias", "decoder.cross_attn.key.bias"});
+  CHECK_THROWS_WITH_AS((*decoder)(Tape().constant(randn({1, 2, 4}, 46))),
+                       "decoder.TransformerDecoderLayer: attends to a memory: call decode(tgt, "
+                       "memory), "
+                       "not forward(x)",
+                       ArgumentError);
+  // Causal self-attention: a later target position cannot change an earlier output.
+  decoder->eval();
+  const Tensor memory = randn({1, 5, 4}, 47);
+  Tensor tgt = randn({1, 3, 4}, 48);
+  Tape before;
+  const std::vector<double> first =
+      decoder->decode(before.constant(tgt), before.constant(memory)).value().to_vector();
+  Tensor changed = tgt.clone();
+  for (int j = 0; j < 4; ++j) changed.data<double>()[2 * 4 + j] += 1.0;
+  Tape after;
+  const std::vector<double> second =
+      decoder->decode(after.constant(changed), after.constant(memory)).value().to_vector();
+  for (int p = 0; p < 8; ++p) CHECK(second[p] == first[p]);  // positions 0 and 1
+  bool last_changed = false;
+  for (int p = 8; p < 12; ++p) last_changed = last_changed || second[p] != first[p];
+  CHECK(last_changed);
 }
 
 }  // namespace tg
