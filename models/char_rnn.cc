@@ -174,8 +174,8 @@ CharRNN::Word CharRNN::sample_word(const std::string& seed_text, std::int64_t ma
   return draw(seed_text, max_length, temperature, rng, /*stop_at_boundary=*/true);
 }
 
-CharRNN::Word CharRNN::draw(const std::string& seed_text, std::int64_t length,
-                            double temperature, Rng& rng, bool stop_at_boundary) {
+CharRNN::Word CharRNN::draw(const std::string& seed_text, std::int64_t length, double temperature,
+                            Rng& rng, bool stop_at_boundary) {
   if (length < 0) fail(kName, "sample: length must be >= 0, got {}", length);
   if (!(temperature > 0) || !std::isfinite(temperature)) {
     fail(kName, "sample: temperature must be a finite number > 0, got {}", temperature);

@@ -91,9 +91,9 @@ class CharRNN : public Module {
 
   CharRnnOptions options_;
   std::unordered_map<char32_t, std::int64_t> index_;  // character -> symbol
-  Parameter w_embed_;            // embed.weight
-  std::vector<Parameter> cell_;  // lstm.Wx, lstm.Wh, lstm.b
-  Parameter w_vocab_, b_vocab_;  // vocab.weight, vocab.bias
+  Parameter w_embed_;                                 // embed.weight
+  std::vector<Parameter> cell_;                       // lstm.Wx, lstm.Wh, lstm.b
+  Parameter w_vocab_, b_vocab_;                       // vocab.weight, vocab.bias
 };
 
 }  // namespace tg

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "graph/errors.h"
 #include "io/atomic_file.h"
 #include "io/npy.h"
-#include "graph/errors.h"
 #include "models/model_file.h"
 #include "models/module_json.h"
 

@@ -8,10 +8,9 @@
 // of integers.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "nn/module_types.h"
 

@@ -73,8 +73,8 @@ Var MultiHeadAttention::merge_heads(const Var& x, std::int64_t n) const {
 Var MultiHeadAttention::attend(const Var& query, const Var& key, const Var& value,
                                const std::vector<bool>& mask, bool causal) {
   const Shape &q = query.shape(), &k = key.shape(), &v = value.shape();
-  if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || q[2] != embed_dim_ ||
-      k[2] != embed_dim_ || v[2] != embed_dim_ || k[0] != q[0] || v[0] != q[0] || v[1] != k[1]) {
+  if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || q[2] != embed_dim_ || k[2] != embed_dim_ ||
+      v[2] != embed_dim_ || k[0] != q[0] || v[0] != q[0] || v[1] != k[1]) {
     fail(prefix() + "MultiHeadAttention",
          "expects query (N, T, {0}), key and value (N, S, {0}); got {1}, {2}, {3}", embed_dim_,
          q.str(), k.str(), v.str());
@@ -104,8 +104,9 @@ PositionalEncoding::PositionalEncoding(std::int64_t embed_dim, std::int64_t max_
                                        double keep_prob, DType dtype, std::uint64_t dropout_seed)
     : embed_dim_(embed_dim), max_len_(max_len), keep_prob_(keep_prob), rng_(dropout_seed) {
   if (embed_dim < 2 || embed_dim % 2 != 0 || max_len < 1) {
-    fail("PositionalEncoding", "embed_dim must be even and positive and max_len positive, got {} and {}",
-         embed_dim, max_len);
+    fail("PositionalEncoding",
+         "embed_dim must be even and positive and max_len positive, got {} and {}", embed_dim,
+         max_len);
   }
   check_keep_prob("PositionalEncoding", keep_prob);
   pe_ = Tensor::empty({max_len, embed_dim}, dtype);
@@ -115,8 +116,9 @@ PositionalEncoding::PositionalEncoding(std::int64_t embed_dim, std::int64_t max_
     for (std::int64_t t = 0; t < max_len; ++t) {
       for (std::int64_t i = 0; i < embed_dim; i += 2) {
         // 10000^(-i / D) with i the even index 2k.
-        const double angle = static_cast<double>(t) *
-                             std::pow(10000.0, -static_cast<double>(i) / static_cast<double>(embed_dim));
+        const double angle =
+            static_cast<double>(t) *
+            std::pow(10000.0, -static_cast<double>(i) / static_cast<double>(embed_dim));
         pe[t * embed_dim + i] = static_cast<T>(std::sin(angle));
         pe[t * embed_dim + i + 1] = static_cast<T>(std::cos(angle));
       }
@@ -126,10 +128,9 @@ PositionalEncoding::PositionalEncoding(std::int64_t embed_dim, std::int64_t max_
 }
 
 std::shared_ptr<PositionalEncoding> PositionalEncoding::from_config(const ModelConfig& config) {
-  return std::make_shared<PositionalEncoding>(config.get_int("embed_dim"),
-                                              config.get_int("max_len"),
-                                              config.get_real("keep_prob"),
-                                              config.get_dtype("dtype"));
+  return std::make_shared<PositionalEncoding>(
+      config.get_int("embed_dim"), config.get_int("max_len"), config.get_real("keep_prob"),
+      config.get_dtype("dtype"));
 }
 
 Var PositionalEncoding::forward(const Var& x) {

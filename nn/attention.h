@@ -35,8 +35,8 @@ class MultiHeadAttention : public Module {
 
   // query (N, T, E) attends to key (N, S, E) and value (N, S, E): (N, T, E).
   // `causal`: position i attends to positions j <= i only.
-  Var attend(const Var& query, const Var& key, const Var& value,
-             const std::vector<bool>& mask = {}, bool causal = false);
+  Var attend(const Var& query, const Var& key, const Var& value, const std::vector<bool>& mask = {},
+             bool causal = false);
   // Self-attention, attend(x, x, x).
   Var forward(const Var& x) override;
   std::string type() const override { return "MultiHeadAttention"; }

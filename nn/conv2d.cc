@@ -27,11 +27,10 @@ void Conv2d::init(const Conv2dOptions& options, Rng& rng) {
   check_weight_init("Conv2d", options.init);
   stride_ = options.stride;
   pad_ = options.pad;
-  weight_ = register_parameter(
-      "weight",
-      init_weight({out_, in_, kernel_, kernel_}, in_ * kernel_ * kernel_, options.init,
-                  options.dtype, rng),
-      /*regularized=*/true);
+  weight_ = register_parameter("weight",
+                               init_weight({out_, in_, kernel_, kernel_}, in_ * kernel_ * kernel_,
+                                           options.init, options.dtype, rng),
+                               /*regularized=*/true);
   if (options.bias) bias_ = register_parameter("bias", Tensor::zeros({out_}, options.dtype));
 }
 

@@ -25,8 +25,9 @@ void Linear::init(const LinearOptions& options, Rng& rng) {
   }
   check_weight_init("Linear", options.init);
   last_axis_ = options.last_axis;
-  weight_ = register_parameter("weight", init_weight({in_, out_}, in_, options.init, options.dtype, rng),
-                               /*regularized=*/true);
+  weight_ =
+      register_parameter("weight", init_weight({in_, out_}, in_, options.init, options.dtype, rng),
+                         /*regularized=*/true);
   if (options.bias) bias_ = register_parameter("bias", Tensor::zeros({out_}, options.dtype));
 }
 

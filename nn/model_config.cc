@@ -1,6 +1,5 @@
 #include "nn/model_config.h"
 
-
 #include "graph/checks.h"
 
 namespace tg {

@@ -42,7 +42,6 @@ class ModelConfig {
   bool empty() const { return values_.empty(); }
   const std::map<std::string, Value>& values() const { return values_; }
 
-
  private:
   const Value& value(const std::string& key) const;
 

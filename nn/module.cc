@@ -39,7 +39,8 @@ Var Module::operator()(const Var& x) {
 }
 
 std::vector<LayerSpec> Module::layer_specs() const {
-  fail(type(), "this module cannot describe its forward pass as layers (it defines no layer_specs)");
+  fail(type(),
+       "this module cannot describe its forward pass as layers (it defines no layer_specs)");
 }
 
 double Module::loss(const Tensor& x, const Labels& y, const LossOptions& options) {

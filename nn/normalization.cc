@@ -56,8 +56,7 @@ std::vector<LayerSpec> LayerNorm::layer_specs() const {
 GroupNorm::GroupNorm(std::int64_t groups, std::int64_t channels, double eps, DType dtype)
     : groups_(groups), channels_(channels), eps_(eps) {
   if (groups < 1 || channels < 1 || channels % groups != 0) {
-    fail("GroupNorm", "channels ({}) must be a positive multiple of groups ({})", channels,
-         groups);
+    fail("GroupNorm", "channels ({}) must be a positive multiple of groups ({})", channels, groups);
   }
   check_eps("GroupNorm", eps);
   gamma_ = register_parameter("gamma", Tensor::ones({channels}, dtype));

@@ -35,8 +35,7 @@ class Embedding : public Module {
 
 class Recurrent : public Module {
  public:
-  Recurrent(CellKind kind, std::int64_t input_dim, std::int64_t hidden_dim, DType dtype,
-            Rng& rng);
+  Recurrent(CellKind kind, std::int64_t input_dim, std::int64_t hidden_dim, DType dtype, Rng& rng);
   Var forward(const Var& x) override;
   ModelConfig config() const override;
   std::vector<LayerSpec> layer_specs() const override;

@@ -214,7 +214,8 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   }
   const Rng::State solver_rng = get_rng(c, "rng/solver");
   std::vector<Rng::State> model_rngs;
-  for (const NamedRng& g : model_.generators()) model_rngs.push_back(get_rng(c, "rng/model/" + g.name));
+  for (const NamedRng& g : model_.generators())
+    model_rngs.push_back(get_rng(c, "rng/model/" + g.name));
   const std::int64_t iteration = c.get_int("solver/iteration"), epoch = c.get_int("solver/epoch");
   const double best_val_acc = c.get_real("solver/best_val_acc");
   if (iteration < 0 || epoch < 0 ||

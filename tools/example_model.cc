@@ -17,8 +17,8 @@
 std::shared_ptr<tg::Sequential> small_convnet() {
   tg::Rng rng(0);  // the initial weights
   return tg::sequential({
-      {"conv", std::make_shared<tg::Conv2d>(1, 16, 3, tg::Conv2dOptions{/*stride=*/1, /*pad=*/1},
-                                            rng)},
+      {"conv",
+       std::make_shared<tg::Conv2d>(1, 16, 3, tg::Conv2dOptions{/*stride=*/1, /*pad=*/1}, rng)},
       {"bn", std::make_shared<tg::BatchNorm2d>(16)},
       {"relu", std::make_shared<tg::ReLU>()},
       {"pool", std::make_shared<tg::MaxPool2d>(2, 2)},
@@ -66,8 +66,8 @@ int main(int argc, char** argv) try {
   options.batch_size = 50;
   options.print_every = 100;
   options.checkpoint_dir = run_folder;  // curves.svg, history files, checkpoint, params/*.npy
-  tg::Solver solver(*model, {data.train.images, data.train.labels, data.val.images, data.val.labels},
-                    options);
+  tg::Solver solver(
+      *model, {data.train.images, data.train.labels, data.val.images, data.val.labels}, options);
   solver.train();
   fmt::print("test accuracy: {:.4f}\n", solver.check_accuracy(data.test.images, data.test.labels));
   fmt::print("run folder: {}\n", run_folder);

@@ -83,7 +83,8 @@ AttentionForward forward(const Tensor& q, const Tensor& k, const Tensor& v,
       for (std::int64_t i = 0; i < d.t; ++i) {
         T max = -std::numeric_limits<T>::infinity();
         for (std::int64_t j = 0; j < d.s; ++j) {
-          w(i, j) = allowed(params, d, i, j) ? w(i, j) * scale : -std::numeric_limits<T>::infinity();
+          w(i, j) =
+              allowed(params, d, i, j) ? w(i, j) * scale : -std::numeric_limits<T>::infinity();
           max = std::max(max, w(i, j));
         }
         T total = 0;
@@ -148,9 +149,8 @@ AttentionForward scaled_dot_product_attention_forward(const Tensor& q, const Ten
                                                       const Tensor& v,
                                                       const AttentionParams& params, Rng& rng) {
   const Dims d = check_inputs(q, k, v, params);
-  return dispatch(q.dtype(), [&](auto zero) {
-    return forward<decltype(zero)>(q, k, v, params, rng, d);
-  });
+  return dispatch(q.dtype(),
+                  [&](auto zero) { return forward<decltype(zero)>(q, k, v, params, rng, d); });
 }
 
 AttentionGrads scaled_dot_product_attention_backward(const Tensor& dout,
@@ -158,9 +158,8 @@ AttentionGrads scaled_dot_product_attention_backward(const Tensor& dout,
   const Dims d{cache.q.dim(0), cache.q.dim(1), cache.k.dim(1), cache.q.dim(2), cache.v.dim(2)};
   check_shape("scaled_dot_product_attention backward", "dout", dout, {d.b, d.t, d.e});
   check_same_dtype("scaled_dot_product_attention backward", "dout", dout, "q", cache.q);
-  return dispatch(dout.dtype(), [&](auto zero) {
-    return backward<decltype(zero)>(dout, cache, d);
-  });
+  return dispatch(dout.dtype(),
+                  [&](auto zero) { return backward<decltype(zero)>(dout, cache, d); });
 }
 
 Var scaled_dot_product_attention(const Var& q, const Var& k, const Var& v,

@@ -26,8 +26,8 @@ int main(int argc, char** argv) try {
   fmt::print("parameters: {} ({} first, {} last)\n", net->parameters().size(),
              net->parameters().front().name(), net->parameters().back().name());
 
-  const tg::Tensor saved = my::scores_of_saved(std::string(argv[1]) + "/model.tgm",
-                                               data.test.images);
+  const tg::Tensor saved =
+      my::scores_of_saved(std::string(argv[1]) + "/model.tgm", data.test.images);
   const bool same = saved.to_vector() == net->scores(data.test.images).to_vector();
   fmt::print("load_model gives the same scores: {}\n", same ? "yes" : "no");
 

@@ -260,16 +260,18 @@ TEST_CASE("A model file of another model or size is refused, the model left as i
                        FileError);
   cnn.spatial_batchnorm = false;
   cnn.hidden_dim = 7;
-  CHECK_THROWS_WITH_AS(parse_model_into(conv, "hidden.tgm", model_file_bytes(ThreeLayerConvNet(cnn))),
-                       doctest::Contains("different: fc2.weight (float32 (8,7) in the file, "
-                                         "float32 (8,100) in the model); fc2.bias"),
-                       FileError);
+  CHECK_THROWS_WITH_AS(
+      parse_model_into(conv, "hidden.tgm", model_file_bytes(ThreeLayerConvNet(cnn))),
+      doctest::Contains("different: fc2.weight (float32 (8,7) in the file, "
+                        "float32 (8,100) in the model); fc2.bias"),
+      FileError);
   FullyConnectedNet fc_net(fc);
   fc.hidden_dims = {5, 5};
-  CHECK_THROWS_WITH_AS(parse_model_into(fc_net, "deeper.tgm", model_file_bytes(FullyConnectedNet(fc))),
-                       doctest::Contains("not in the model: fc3.bias, fc3.weight; different: fc2.weight "
-                                         "(float32 (5,5) in the file, float32 (5,10) in the model)"),
-                       FileError);
+  CHECK_THROWS_WITH_AS(
+      parse_model_into(fc_net, "deeper.tgm", model_file_bytes(FullyConnectedNet(fc))),
+      doctest::Contains("not in the model: fc3.bias, fc3.weight; different: fc2.weight "
+                        "(float32 (5,5) in the file, float32 (5,10) in the model)"),
+      FileError);
   CHECK(conv.parameter("conv1.weight").value().to_vector() == w1);
 
   const std::string folder = testing::fresh_test_folder("model_file_missing");
@@ -319,9 +321,9 @@ TEST_CASE("Another format version, or a checkpoint, is named") {
       "future.tgm: byte 8: model file format version 3, this build reads version 2", FileError);
   std::string flat = small_model_bytes();  // before the module tree
   flat[8] = 1;
-  CHECK_THROWS_WITH_AS(
-      parse_model("flat.tgm", flat),
-      "flat.tgm: byte 8: model file format version 1, this build reads version 2", FileError);
+  CHECK_THROWS_WITH_AS(parse_model("flat.tgm", flat),
+                       "flat.tgm: byte 8: model file format version 1, this build reads version 2",
+                       FileError);
   Checkpoint checkpoint;
   checkpoint.put_string("meta/model", "ThreeLayerConvNet");
   CHECK_THROWS_WITH_AS(parse_model("checkpoint.tgck", checkpoint.serialize()),
@@ -364,9 +366,10 @@ TEST_CASE("A module tree that does not make the model, or asks for too much, is 
   CHECK(huge.find("huge.tgm: build_module: the root module (ThreeLayerConvNet) cannot be built "
                   "from its configuration: ThreeLayerConvNet: building it would allocate more "
                   "than") == 0);
-  CHECK(file_error("narrow.tgm", cnn_file("\"hidden_dim\":3", "\"hidden_dim\":2"))
-            .find("different: fc2.weight (float32 (8,3) in the file, float32 (8,2) in the model)") !=
-        std::string::npos);
+  CHECK(
+      file_error("narrow.tgm", cnn_file("\"hidden_dim\":3", "\"hidden_dim\":2"))
+          .find("different: fc2.weight (float32 (8,3) in the file, float32 (8,2) in the model)") !=
+      std::string::npos);
   CHECK(file_error("kind.tgm", cnn_file("\"hidden_dim\":3", "\"hidden_dim\":\"three\""))
             .find("config: 'hidden_dim' is a string, not an integer") != std::string::npos);
   CHECK(file_error("dtype.tgm", cnn_file("\"dtype\":\"float32\"", "\"dtype\":\"float16\""))

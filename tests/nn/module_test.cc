@@ -37,7 +37,8 @@ std::shared_ptr<Sequential> block(std::int64_t channels, Rng& rng) {
                           {"relu", std::make_shared<ReLU>()},
                           {"conv2", std::make_shared<Conv2d>(channels, channels, 3, same, rng)},
                           {"bn2", std::make_shared<BatchNorm2d>(channels)}});
-  return sequential({{"res", std::make_shared<Residual>(body)}, {"relu", std::make_shared<ReLU>()}});
+  return sequential(
+      {{"res", std::make_shared<Residual>(body)}, {"relu", std::make_shared<ReLU>()}});
 }
 
 std::shared_ptr<Sequential> small_net() {
@@ -180,8 +181,8 @@ TEST_CASE("Forward hooks see every layer's input and output, in order, until rem
     if (dynamic_cast<BatchNorm2d*>(module) == nullptr && dynamic_cast<Linear*>(module) == nullptr) {
       continue;
     }
-    ids.push_back(module->add_forward_hook(
-        [&, path = path](Module& m, const Var& in, const Var& out) {
+    ids.push_back(
+        module->add_forward_hook([&, path = path](Module& m, const Var& in, const Var& out) {
           seen.push_back(path + " " + in.shape().str() + " -> " + out.shape().str());
           CHECK(&m == &net->module(path));
         }));
@@ -208,9 +209,9 @@ TEST_CASE("The L2 penalty covers the tree's weights, not its biases or norms") {
   const double data_loss = net->loss(x, y);
   net->set_reg(0.3);
   double squares = 0;
-  for (const char* name : {"stem.weight", "layer1.0.res.body.conv1.weight",
-                           "layer1.0.res.body.conv2.weight", "layer1.1.res.body.conv1.weight",
-                           "layer1.1.res.body.conv2.weight", "fc.weight"}) {
+  for (const char* name :
+       {"stem.weight", "layer1.0.res.body.conv1.weight", "layer1.0.res.body.conv2.weight",
+        "layer1.1.res.body.conv1.weight", "layer1.1.res.body.conv2.weight", "fc.weight"}) {
     for (double v : net->parameter(name).value().to_vector()) squares += v * v;
   }
   CHECK(net->loss(x, y) == doctest::Approx(data_loss + 0.5 * 0.3 * squares).epsilon(1e-5));

@@ -2,6 +2,8 @@
 // (T = 1, S != T, one batch entry, D = 1), with a mask, causal and dropout;
 // the same values and gradients as the computation composed from primitives;
 // a fully masked row refused.
+#include "ops/layers/attention.h"
+
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -10,7 +12,6 @@
 #include "graph/gradcheck.h"
 #include "graph/rng.h"
 #include "graph/tape.h"
-#include "ops/layers/attention.h"
 #include "ops/math/add.h"
 #include "ops/math/matmul.h"
 #include "ops/math/mul.h"
@@ -31,7 +32,8 @@ struct Case {
 std::vector<bool> some_mask(std::int64_t t, std::int64_t s) {
   std::vector<bool> mask(static_cast<std::size_t>(t * s));
   for (std::int64_t i = 0; i < t; ++i) {
-    for (std::int64_t j = 0; j < s; ++j) mask[static_cast<std::size_t>(i * s + j)] = j == 0 || (i + j) % 3 != 1;
+    for (std::int64_t j = 0; j < s; ++j)
+      mask[static_cast<std::size_t>(i * s + j)] = j == 0 || (i + j) % 3 != 1;
   }
   return mask;
 }
@@ -122,10 +124,10 @@ TEST_CASE("scaled_dot_product_attention equals its composition from primitives")
       outs[way] = out.value().to_vector();
       grads[way] = {vq.grad(), vk.grad(), vv.grad()};
     }
-    CHECK(rel_error(Tensor::from_values({static_cast<std::int64_t>(outs[0].size())}, outs[0],
-                                        DType::f64),
-                    Tensor::from_values({static_cast<std::int64_t>(outs[1].size())}, outs[1],
-                                        DType::f64)) < 1e-12);
+    CHECK(rel_error(
+              Tensor::from_values({static_cast<std::int64_t>(outs[0].size())}, outs[0], DType::f64),
+              Tensor::from_values({static_cast<std::int64_t>(outs[1].size())}, outs[1],
+                                  DType::f64)) < 1e-12);
     for (int i = 0; i < 3; ++i) {
       CAPTURE(i);
       CHECK(rel_error(grads[0][i], grads[1][i]) < 1e-10);
@@ -143,7 +145,8 @@ TEST_CASE("scaled_dot_product_attention: causal rows, and the weights kept in th
   Rng unused(0);
   const AttentionForward f = scaled_dot_product_attention_forward(q, k, v, p, unused);
   // The first query attends to the first key alone: its output is v[0].
-  for (int j = 0; j < 4; ++j) CHECK(f.out.data<double>()[j] == doctest::Approx(v.data<double>()[j]));
+  for (int j = 0; j < 4; ++j)
+    CHECK(f.out.data<double>()[j] == doctest::Approx(v.data<double>()[j]));
   const double* w = f.cache.weights.data<double>();
   CHECK(w[1] == 0.0);
   CHECK(w[2] == 0.0);
@@ -169,9 +172,9 @@ TEST_CASE("scaled_dot_product_attention refuses what it cannot compute") {
                        "positions, got 2",
                        ArgumentError);
   p.mask.clear();
-  CHECK_THROWS_WITH_AS(scaled_dot_product_attention_forward(q, testing::randn({1, 4, 2}, rng), v, p, rng),
-                       doctest::Contains("expects q (B, T, D), k (B, S, D), v (B, S, E)"),
-                       ArgumentError);
+  CHECK_THROWS_WITH_AS(
+      scaled_dot_product_attention_forward(q, testing::randn({1, 4, 2}, rng), v, p, rng),
+      doctest::Contains("expects q (B, T, D), k (B, S, D), v (B, S, E)"), ArgumentError);
   p.keep_prob = 0;
   CHECK_THROWS_WITH_AS(scaled_dot_product_attention_forward(q, k, v, p, rng),
                        "scaled_dot_product_attention: keep_prob must be in (0, 1], got 0",

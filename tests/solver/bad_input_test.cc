@@ -586,19 +586,20 @@ std::vector<BadInput> file_cases() {
          ThreeLayerConvNet net(small_cnn(2));
          parse_model_into(net, "fc.tgm", good);
        }},
-      {"model file: another size", "wide.tgm: ",
-       "different: conv1.weight (float32 (3,1,3,3) in the file",
+      {"model file: another size",
+       "wide.tgm: ", "different: conv1.weight (float32 (3,1,3,3) in the file",
        [] {
          ThreeLayerConvNet net(small_cnn(2));
          parse_model_into(net, "wide.tgm", model_file_bytes(ThreeLayerConvNet(small_cnn(3))));
        }},
-      {"model file: a model nobody registered", "mine.tgm: ",
-       "no factory for a module of type 'MyNet'",
+      {"model file: a model nobody registered",
+       "mine.tgm: ", "no factory for a module of type 'MyNet'",
        [=] {
          Checkpoint c = Checkpoint::parse("m", good, kModelFileKind);
          c.put_string("model/type", "MyNet");
-         c.put_string("model/tree", replaced(c.get_string("model/tree"),
-                                             "\"type\":\"FullyConnectedNet\"", "\"type\":\"MyNet\""));
+         c.put_string("model/tree",
+                      replaced(c.get_string("model/tree"), "\"type\":\"FullyConnectedNet\"",
+                               "\"type\":\"MyNet\""));
          parse_model("mine.tgm", c.serialize(kModelFileKind));
        }},
       {"model file: a configuration out of range",

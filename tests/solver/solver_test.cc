@@ -246,7 +246,8 @@ TEST_CASE("A diverging run stops with the iteration and parameter named, files i
     more.train();
   } catch (const NumericError& e) {
     const std::string message = e.what();
-    CHECK(message.find("first parameter with a non-finite gradient: fc1.weight") != std::string::npos);
+    CHECK(message.find("first parameter with a non-finite gradient: fc1.weight") !=
+          std::string::npos);
     CHECK(message.find("checkpoint.tgck") != std::string::npos);
   }
   CHECK(Checkpoint::load(folder + "/checkpoint.tgck").serialize() == history_before);
