@@ -295,6 +295,17 @@ std::string given_setting(const FlagSpec& spec, const Json& value) {
   return fmt::format("--{} {}", spec.name, text_of(value));
 }
 
+// A folder flag given an empty value (an unset shell variable) names no
+// folder: refused rather than read as the flag not given.
+CLI::Validator non_empty_folder() {
+  return CLI::Validator(
+      [](const std::string& value) {
+        return value.empty() ? std::string("must name a folder, got an empty string")
+                             : std::string();
+      },
+      "FOLDER");
+}
+
 }  // namespace
 
 TrainCommandLine::TrainCommandLine(CLI::App& app) : app_(app) {
@@ -312,14 +323,16 @@ TrainCommandLine::TrainCommandLine(CLI::App& app) : app_(app) {
         ->default_str(value.is_null() ? "" : text_of(value));
   }
   app.add_option("--out", out_, "Run folder of a new run (default: runs/<data>-<model>-<time>)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check(non_empty_folder());
   app.add_flag("--overwrite", overwrite_,
                "Train into --out even if it holds a run, removing that run's files first");
   app.add_option("--resume", resume_,
                  "Continue the run in this folder with its recorded flags (more --epochs may be "
                  "given; --threads, --checkpoint-every, --detect-anomaly and --divergence-factor "
                  "may change)")
-      ->type_name("RUN_FOLDER");
+      ->type_name("RUN_FOLDER")
+      ->check(non_empty_folder());
 }
 
 TrainFlags default_flags(const std::string& model) {

@@ -51,6 +51,12 @@ refused() {  # refused NAME EXPECTED-MESSAGE FLAGS...: exit 2, the message, no f
   expect "$name: says '$message'" contains "$work/$name.txt" "^train: $message"
   expect "$name: no run folder left" test ! -e "$work/$name" -a ! -e "$work/runs"
 }
+# An empty folder (an unset shell variable) is refused, not read as no flag.
+refused empty_resume "--resume: must name a folder, got an empty string" --resume ''
+"$train" --num-train 640 --num-val 100 --num-test 100 --out '' >"$work/empty_out.txt" 2>&1
+expect "--out '': exit 2" test $? -eq 2
+expect "--out '': says so" contains "$work/empty_out.txt" "^train: --out: must name a folder, got an empty string"
+expect "--out '': no run folder left" test ! -e "$work/runs"
 refused epochs_overflow "--epochs must be a whole number from 1 to 100000000, got 2635249153387078803" \
   --epochs 2635249153387078803
 refused too_many_iterations "--epochs 99999999 of 10 iterations each is more than 100000000 iterations, the most a run may have; give at most --epochs 10000000" \
