@@ -43,10 +43,11 @@ ThreeLayerConvNetOptions cnn_step_model() {
 
 void average_gradients(Replicas* replicas, Module& model) {
   if (replicas == nullptr || replicas->size() == 1) return;
+  const std::vector<Parameter> parameters = model.parameters();  // one walk of the tree
   std::vector<Tensor> grads;
-  for (const Parameter& p : model.parameters()) grads.push_back(p.grad());
+  for (const Parameter& p : parameters) grads.push_back(p.grad());
   const std::vector<Tensor> means = average_in_rank_order(*replicas, grads);
-  for (std::size_t i = 0; i < means.size(); ++i) model.parameters()[i].grad() = means[i];
+  for (std::size_t i = 0; i < means.size(); ++i) parameters[i].grad() = means[i];
 }
 
 std::int64_t gradient_bytes(const Module& model) {

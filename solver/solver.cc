@@ -175,8 +175,9 @@ void Solver::step() {
     loss = model_.loss(take_rows(data_.X_train, rows), labels, loss_options());
     if (options_.replicas != nullptr) average_gradients(loss);
   }
+  const std::vector<Parameter> parameters = model_.parameters();  // one walk of the tree
   std::string non_finite_grad;  // the first parameter with one
-  for (const Parameter& p : model_.parameters()) {
+  for (const Parameter& p : parameters) {
     if (first_non_finite(p.grad()) >= 0) {
       non_finite_grad = p.name();
       break;
@@ -188,9 +189,9 @@ void Solver::step() {
                     non_finite_grad.empty() ? "none (all gradients are finite)" : non_finite_grad));
   }
   check_divergence(loss);
-  if (options_.clip_grad_norm > 0) clip_grad_norm(model_.parameters(), options_.clip_grad_norm);
+  if (options_.clip_grad_norm > 0) clip_grad_norm(parameters, options_.clip_grad_norm);
   const double lr = optimizer_->learning_rate();
-  optimizer_->step(model_.parameters());
+  optimizer_->step(parameters);
   ++iteration_;
   const double epoch =
       static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch());
@@ -284,12 +285,12 @@ void Solver::keep_best() {
 
 void Solver::restore_best() {
   if (best_parameters_.empty()) return;
+  const std::vector<Parameter> parameters = model_.parameters();  // one walk of the tree
+  const std::vector<NamedTensor> buffers = model_.buffers();
   for (std::size_t i = 0; i < best_parameters_.size(); ++i) {
-    model_.parameters()[i].value().copy_(best_parameters_[i]);
+    parameters[i].value().copy_(best_parameters_[i]);
   }
-  for (std::size_t i = 0; i < best_buffers_.size(); ++i) {
-    model_.buffers()[i].tensor->copy_(best_buffers_[i]);
-  }
+  for (std::size_t i = 0; i < best_buffers_.size(); ++i) buffers[i].tensor->copy_(best_buffers_[i]);
 }
 
 std::vector<double> Solver::loss_history() const {

@@ -19,10 +19,11 @@ double mean_loss(Replicas& replicas, double loss) {
 // Data parallelism: every parameter's gradient becomes the mean of the
 // processes' gradients, and `loss` the mean of their losses (rank order).
 void average_over_replicas(Replicas& replicas, Module& model, double& loss) {
+  const std::vector<Parameter> parameters = model.parameters();  // one walk of the tree
   std::vector<Tensor> grads;
-  for (const Parameter& p : model.parameters()) grads.push_back(p.grad());
+  for (const Parameter& p : parameters) grads.push_back(p.grad());
   const std::vector<Tensor> means = average_in_rank_order(replicas, grads);
-  for (std::size_t i = 0; i < means.size(); ++i) model.parameters()[i].grad() = means[i];
+  for (std::size_t i = 0; i < means.size(); ++i) parameters[i].grad() = means[i];
   loss = mean_loss(replicas, loss);
 }
 

@@ -129,13 +129,15 @@ Checkpoint Solver::to_checkpoint() const {
   c.put_string("meta/model", model_.type());
   c.put_int("meta/state_version", kStateVersion);
   c.put_string("meta/config", json_text(config()));
-  for (const Parameter& p : model_.parameters()) c.put("param/" + p.name(), p.value());
-  for (const NamedTensor& b : model_.buffers()) c.put("buffer/" + b.name, *b.tensor);
+  const std::vector<Parameter> parameters = model_.parameters();  // one walk of the tree
+  const std::vector<NamedTensor> buffers = model_.buffers();
+  for (const Parameter& p : parameters) c.put("param/" + p.name(), p.value());
+  for (const NamedTensor& b : buffers) c.put("buffer/" + b.name, *b.tensor);
   for (std::size_t i = 0; i < best_parameters_.size(); ++i) {
-    c.put("best/param/" + model_.parameters()[i].name(), best_parameters_[i]);
+    c.put("best/param/" + parameters[i].name(), best_parameters_[i]);
   }
   for (std::size_t i = 0; i < best_buffers_.size(); ++i) {
-    c.put("best/buffer/" + model_.buffers()[i].name, best_buffers_[i]);
+    c.put("best/buffer/" + buffers[i].name, best_buffers_[i]);
   }
   const OptimizerState optim = optimizer_->state();
   c.put_string("optim/rule", optim.rule);
@@ -234,8 +236,10 @@ void Solver::load_checkpoint(const Checkpoint& c) {
   }
 
   optimizer_->load_state(optim);
-  for (std::size_t i = 0; i < params.size(); ++i) model_.parameters()[i].value().copy_(params[i]);
-  for (std::size_t i = 0; i < buffers.size(); ++i) model_.buffers()[i].tensor->copy_(buffers[i]);
+  const std::vector<Parameter> model_parameters = model_.parameters();
+  const std::vector<NamedTensor> model_buffers = model_.buffers();
+  for (std::size_t i = 0; i < params.size(); ++i) model_parameters[i].value().copy_(params[i]);
+  for (std::size_t i = 0; i < buffers.size(); ++i) model_buffers[i].tensor->copy_(buffers[i]);
   best_parameters_ = std::move(best_params);
   best_buffers_ = std::move(best_buffers);
   history_ = std::move(history);
