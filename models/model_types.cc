@@ -9,22 +9,13 @@
 #include "nn/module_types.h"
 
 namespace tg {
-namespace {
-
-template <class M>
-ModuleFactory from_config() {
-  return [](const ModelConfig& c) -> std::shared_ptr<Module> { return M::from_config(c); };
-}
-
-}  // namespace
-
 void register_shipped_model_types() {
   static std::once_flag once;
   std::call_once(once, [] {
-    register_module_type("ThreeLayerConvNet", from_config<ThreeLayerConvNet>());
-    register_module_type("FullyConnectedNet", from_config<FullyConnectedNet>());
-    register_module_type("SequenceClassifier", from_config<SequenceClassifier>());
-    register_module_type("CharRNN", from_config<CharRNN>());
+    register_module_type("ThreeLayerConvNet", factory_from_config<ThreeLayerConvNet>());
+    register_module_type("FullyConnectedNet", factory_from_config<FullyConnectedNet>());
+    register_module_type("SequenceClassifier", factory_from_config<SequenceClassifier>());
+    register_module_type("CharRNN", factory_from_config<CharRNN>());
   });
 }
 

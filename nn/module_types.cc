@@ -31,11 +31,6 @@ ModuleFactory without_config() {
   return [](const ModelConfig&) -> std::shared_ptr<Module> { return std::make_shared<M>(); };
 }
 
-template <class M>
-ModuleFactory from_config() {
-  return [](const ModelConfig& c) -> std::shared_ptr<Module> { return M::from_config(c); };
-}
-
 ModuleFactory recurrent(CellKind kind) {
   return [kind](const ModelConfig& c) -> std::shared_ptr<Module> {
     return recurrent_from_config(kind, c);
@@ -45,31 +40,31 @@ ModuleFactory recurrent(CellKind kind) {
 struct Registry {
   std::mutex mutex;
   std::map<std::string, Factory> factories = {
-      {"Linear", {from_config<Linear>(), {}}},
-      {"Conv2d", {from_config<Conv2d>(), {}}},
-      {"BatchNorm1d", {from_config<BatchNorm1d>(), {}}},
-      {"BatchNorm2d", {from_config<BatchNorm2d>(), {}}},
-      {"LayerNorm", {from_config<LayerNorm>(), {}}},
-      {"GroupNorm", {from_config<GroupNorm>(), {}}},
-      {"Dropout", {from_config<Dropout>(), {}}},
+      {"Linear", {factory_from_config<Linear>(), {}}},
+      {"Conv2d", {factory_from_config<Conv2d>(), {}}},
+      {"BatchNorm1d", {factory_from_config<BatchNorm1d>(), {}}},
+      {"BatchNorm2d", {factory_from_config<BatchNorm2d>(), {}}},
+      {"LayerNorm", {factory_from_config<LayerNorm>(), {}}},
+      {"GroupNorm", {factory_from_config<GroupNorm>(), {}}},
+      {"Dropout", {factory_from_config<Dropout>(), {}}},
       {"ReLU", {without_config<ReLU>(), {}}},
-      {"LeakyReLU", {from_config<LeakyReLU>(), {}}},
-      {"GELU", {from_config<GELU>(), {}}},
+      {"LeakyReLU", {factory_from_config<LeakyReLU>(), {}}},
+      {"GELU", {factory_from_config<GELU>(), {}}},
       {"Tanh", {without_config<Tanh>(), {}}},
       {"Sigmoid", {without_config<Sigmoid>(), {}}},
-      {"MaxPool2d", {from_config<MaxPool2d>(), {}}},
-      {"AvgPool2d", {from_config<AvgPool2d>(), {}}},
+      {"MaxPool2d", {factory_from_config<MaxPool2d>(), {}}},
+      {"AvgPool2d", {factory_from_config<AvgPool2d>(), {}}},
       {"GlobalAvgPool2d", {without_config<GlobalAvgPool2d>(), {}}},
       {"Flatten", {without_config<Flatten>(), {}}},
-      {"Embedding", {from_config<Embedding>(), {}}},
+      {"Embedding", {factory_from_config<Embedding>(), {}}},
       {"RNN", {recurrent(CellKind::rnn), {}}},
       {"LSTM", {recurrent(CellKind::lstm), {}}},
       {"GRU", {recurrent(CellKind::gru), {}}},
       {"LastStep", {without_config<LastStep>(), {}}},
-      {"MultiHeadAttention", {from_config<MultiHeadAttention>(), {}}},
-      {"PositionalEncoding", {from_config<PositionalEncoding>(), {}}},
-      {"TransformerEncoderLayer", {from_config<TransformerEncoderLayer>(), {}}},
-      {"TransformerDecoderLayer", {from_config<TransformerDecoderLayer>(), {}}},
+      {"MultiHeadAttention", {factory_from_config<MultiHeadAttention>(), {}}},
+      {"PositionalEncoding", {factory_from_config<PositionalEncoding>(), {}}},
+      {"TransformerEncoderLayer", {factory_from_config<TransformerEncoderLayer>(), {}}},
+      {"TransformerDecoderLayer", {factory_from_config<TransformerDecoderLayer>(), {}}},
       {"Sequential",
        {{},
         [](const ModelConfig&, Children children) -> std::shared_ptr<Module> {

@@ -42,6 +42,12 @@ using ModuleFactory = std::function<std::shared_ptr<Module>(const ModelConfig& c
 using ContainerFactory =
     std::function<std::shared_ptr<Module>(const ModelConfig& config, Children children)>;
 
+// The factory of a module class with a static M::from_config(config).
+template <class M>
+ModuleFactory factory_from_config() {
+  return [](const ModelConfig& config) -> std::shared_ptr<Module> { return M::from_config(config); };
+}
+
 // Process-wide (one registry behind a mutex). Registering a type again
 // replaces its factory. Throws ArgumentError for an empty type or factory.
 void register_module_type(const std::string& type, ModuleFactory factory);

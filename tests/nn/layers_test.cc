@@ -25,7 +25,7 @@
 #include "nn/transformer.h"
 #include "ops/math/mul.h"
 #include "ops/reduce/sum.h"
-#include "tests/support/recurrent_testing.h"
+#include "tests/support/check_grads.h"
 
 namespace tg {
 namespace {
@@ -48,7 +48,7 @@ void check_module_gradients(Module& module, const Tensor& x, bool input_gradient
     Tape again(Tape::inference());
     return sum(module(again.constant(x)) * again.constant(dout)).value().item();
   };
-  // Richardson-extrapolated centred differences (tests/support/recurrent_testing.h).
+  // Richardson-extrapolated centred differences (tests/support/check_grads.h).
   using testing::numeric_gradient;
   if (input_gradient) {
     const double error = rel_error(input.grad(), numeric_gradient(loss, x));

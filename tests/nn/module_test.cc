@@ -12,6 +12,7 @@
 #include "graph/errors.h"
 #include "graph/rng.h"
 #include "graph/tape.h"
+#include "models/model_types.h"
 #include "models/three_layer_convnet.h"
 #include "nn/activations.h"
 #include "nn/batchnorm.h"
@@ -254,9 +255,7 @@ TEST_CASE("A spec rebuilds any composition; a spec that does not fit is refused 
   o.filter_size = 3;
   ModuleSpec cnn = spec_of(ThreeLayerConvNet(o));
   cnn.children.pop_back();
-  register_module_type("ThreeLayerConvNet", [](const ModelConfig& c) -> std::shared_ptr<Module> {
-    return ThreeLayerConvNet::from_config(c);
-  });
+  register_shipped_model_types();
   CHECK_THROWS_WITH_AS(build_module(cnn),
                        doctest::Contains("build_module: the root module (ThreeLayerConvNet) was "
                                          "built with children [conv1 Conv2d, relu1 ReLU"),

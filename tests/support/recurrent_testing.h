@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "graph/gradcheck.h"
+#include "tests/support/check_grads.h"
 #include "graph/rng.h"
 #include "graph/tape.h"
 #include "graph/tensor.h"
@@ -37,24 +38,6 @@ inline double dot(const Tensor& a, const Tensor& b) {
   double total = 0;
   for (std::int64_t i = 0; i < a.numel(); ++i) total += a.data<double>()[i] * b.data<double>()[i];
   return total;
-}
-
-// The numerical gradient of the scalar loss() with respect to `input`, which
-// loss() reads (it is perturbed in place and restored), by Richardson's
-// extrapolation of centred differences: D(h) = f' + f^(3) h^2 / 6 + O(h^4),
-// so (4 D(h) - D(2h)) / 3 = f' + O(h^4). With h = 1e-3 both its truncation
-// and its rounding error are about 1e-12, where the plain D(1e-5) carried
-// about 1e-10 of rounding noise: enough, for a weight-gradient element that
-// sums to nearly zero (1e-4 against elements of 0.1-1), to exceed a relative
-// error of 1e-7 on one CPU and not on another (Eigen's kernels round by
-// instruction set).
-inline Tensor numeric_gradient(const std::function<double()>& loss, const Tensor& input) {
-  const auto f = [&](const Tensor&) { return loss(); };
-  const std::vector<double> near = eval_numerical_gradient(f, input, 1e-3).to_vector();
-  const std::vector<double> far = eval_numerical_gradient(f, input, 2e-3).to_vector();
-  std::vector<double> extrapolated(near.size());
-  for (std::size_t i = 0; i < near.size(); ++i) extrapolated[i] = (4 * near[i] - far[i]) / 3;
-  return Tensor::from_values(input.shape(), extrapolated, DType::f64);
 }
 
 // Asserts rel_error(analytic, numeric) < 1e-7 for one input of a kernel.
